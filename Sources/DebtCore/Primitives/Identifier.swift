@@ -1,0 +1,64 @@
+/// A UUID (RFC 9562), the id of every event, aggregate and user.
+///
+/// Parsing accepts any case; the canonical text is lowercase with hyphens, as PostgreSQL prints it.
+public struct Identifier: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let high: UInt64
+    public let low: UInt64
+
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// A random version-4 UUID.
+    public static func random() -> Identifier {
+        var rng = SystemRandomNumberGenerator()
+        let a: UInt64 = rng.next()
+        let b: UInt64 = rng.next()
+        let h = (a & ~UInt64(0xF000)) | 0x4000
+        let l = (b & ~UInt64(0xC000_0000_0000_0000)) | 0x8000_0000_0000_0000
+        return Identifier(high: h, low: l)
+    }
+
+    /// Parses `8-4-4-4-12` hexadecimal text; nil for anything else.
+    public init?(_ text: some StringProtocol) {
+        let utf8 = Array(text.utf8)
+        guard utf8.count == 36 else { return nil }
+        var value: (UInt64, UInt64) = (0, 0)
+        var nibbles = 0
+        for (i, c) in utf8.enumerated() {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                guard c == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            let d: UInt64
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt64(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt64(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt64(c - UInt8(ascii: "A") + 10)
+            default: return nil
+            }
+            if nibbles < 16 { value.0 = value.0 << 4 | d } else { value.1 = value.1 << 4 | d }
+            nibbles += 1
+        }
+        self.init(high: value.0, low: value.1)
+    }
+
+    public var description: String {
+        let hex = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(36)
+        for (word, shift) in [(high, 60), (low, 60)] {
+            var s = shift
+            while s >= 0 {
+                let n = out.count
+                if n == 8 || n == 13 || n == 18 || n == 23 { out.append(UInt8(ascii: "-")) }
+                out.append(hex[Int((word >> UInt64(s)) & 0xF)])
+                s -= 4
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func < (a: Identifier, b: Identifier) -> Bool { (a.high, a.low) < (b.high, b.low) }
+}

@@ -1,0 +1,73 @@
+/// The current state of one contact, as its live events make it.
+public struct ContactState: Sendable, Hashable {
+    public let id: Identifier
+    public var userID: Identifier?
+    public var name: String
+    public var username: String?
+    public var phone: String?
+    public var email: String?
+    public var notes: String?
+    public var comment: String?
+    public var isDeleted: Bool
+    /// The stream's version: that of its last event, UNDO events included.
+    public var version: Int64
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+
+    public init(
+        id: Identifier, userID: Identifier? = nil, name: String, username: String? = nil, phone: String? = nil,
+        email: String? = nil, notes: String? = nil, comment: String? = nil, isDeleted: Bool = false,
+        version: Int64, createdAt: Timestamp, updatedAt: Timestamp
+    ) {
+        self.id = id
+        self.userID = userID
+        self.name = name
+        self.username = username
+        self.phone = phone
+        self.email = email
+        self.notes = notes
+        self.comment = comment
+        self.isDeleted = isDeleted
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The state a CREATED event starts; nil for any other event (an aggregate starts only by CREATED).
+    public init?(creating event: Event) {
+        guard event.aggregateType == .contact, event.eventType == .created else { return nil }
+        self.init(
+            id: event.aggregateID, userID: event.userID, name: event.data["name"]?.stringValue ?? "",
+            version: event.version, createdAt: event.timestamp, updatedAt: event.timestamp)
+        apply(fields: event.data)
+    }
+
+    /// Applies UPDATED or DELETED. A key present with `null` clears an optional field; `name` is
+    /// never cleared. CREATED and UNDO are not applied here: see `StreamReplay`.
+    public mutating func apply(_ event: Event) {
+        version = max(version, event.version)
+        switch event.eventType {
+        case .updated:
+            apply(fields: event.data)
+            updatedAt = event.timestamp
+        case .deleted:
+            isDeleted = true
+            updatedAt = event.timestamp
+        case .created, .undo:
+            break
+        }
+    }
+
+    private mutating func apply(fields data: [String: JSONValue]) {
+        if let n = data["name"]?.stringValue { name = n }
+        func set(_ key: String, _ field: inout String?) {
+            guard let v = data[key] else { return }
+            field = v.stringValue
+        }
+        set("username", &username)
+        set("phone", &phone)
+        set("email", &email)
+        set("notes", &notes)
+        set("comment", &comment)
+    }
+}

@@ -1,0 +1,96 @@
+/// The current state of one debt transaction, as its live events make it.
+public struct TransactionState: Sendable, Hashable {
+    /// `lent`: you gave; they owe you. `owed`: they gave; you owe them.
+    public enum Direction: String, Sendable, Hashable, CaseIterable { case lent, owed }
+    /// `money` counts toward balances; `item` (a lent book) is tracked but has no monetary value.
+    public enum Kind: String, Sendable, Hashable, CaseIterable { case money, item }
+
+    public let id: Identifier
+    public var userID: Identifier?
+    public var contactID: Identifier
+    public var amount: Int64
+    public var direction: Direction
+    public var kind: Kind
+    public var currency: String
+    public var description: String?
+    public var transactionDate: String?
+    public var dueDate: String?
+    public var comment: String?
+    public var isDeleted: Bool
+    public var version: Int64
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+
+    public init(
+        id: Identifier, userID: Identifier? = nil, contactID: Identifier, amount: Int64, direction: Direction,
+        kind: Kind = .money, currency: String = "USD", description: String? = nil, transactionDate: String? = nil,
+        dueDate: String? = nil, comment: String? = nil, isDeleted: Bool = false, version: Int64,
+        createdAt: Timestamp, updatedAt: Timestamp
+    ) {
+        self.id = id
+        self.userID = userID
+        self.contactID = contactID
+        self.amount = amount
+        self.direction = direction
+        self.kind = kind
+        self.currency = currency
+        self.description = description
+        self.transactionDate = transactionDate
+        self.dueDate = dueDate
+        self.comment = comment
+        self.isDeleted = isDeleted
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The state a valid TRANSACTION_CREATED starts; nil for other events or unusable data.
+    public init?(creating event: Event) {
+        guard event.aggregateType == .transaction, event.eventType == .created,
+            let contact = event.data["contact_id"]?.stringValue.flatMap({ Identifier($0) })
+        else { return nil }
+        self.init(
+            id: event.aggregateID, userID: event.userID, contactID: contact, amount: 0, direction: .lent,
+            version: event.version, createdAt: event.timestamp, updatedAt: event.timestamp)
+        apply(fields: event.data)
+    }
+
+    /// This transaction's effect on its contact's balance, in minor units:
+    /// `+amount` when lent (they owe you), `-amount` when owed (you owe them), and 0 when the
+    /// transaction is deleted or is an item rather than money. Currencies are not converted: a
+    /// balance is the plain sum of its contact's contributions.
+    public var contribution: Int64 {
+        guard !isDeleted, kind == .money else { return 0 }
+        return direction == .lent ? amount : -amount
+    }
+
+    public mutating func apply(_ event: Event) {
+        version = max(version, event.version)
+        switch event.eventType {
+        case .updated:
+            apply(fields: event.data)
+            updatedAt = event.timestamp
+        case .deleted:
+            isDeleted = true
+            updatedAt = event.timestamp
+        case .created, .undo:
+            break
+        }
+    }
+
+    private mutating func apply(fields data: [String: JSONValue]) {
+        if let c = data["contact_id"]?.stringValue.flatMap({ Identifier($0) }) { contactID = c }
+        if let a = data["amount"]?.integerValue { amount = a }
+        if let d = data["direction"]?.stringValue.flatMap({ Direction(rawValue: $0) }) { direction = d }
+        if let k = data["type"]?.stringValue.flatMap({ Kind(rawValue: $0) }) { kind = k }
+        if let c = data["currency"]?.stringValue { currency = c }
+        func set(_ key: String, _ field: inout String?) {
+            guard let v = data[key] else { return }
+            field = v.stringValue
+        }
+        set("description", &description)
+        set("transaction_date", &transactionDate)
+        set("due_date", &dueDate)
+        set("comment", &comment)
+    }
+}

@@ -1,0 +1,53 @@
+/// Reading events back from SQL rows whose columns are `EventRow.columns`.
+public enum EventRow {
+    /// The select list every event query uses, in this order.
+    public static let columns = """
+        position::text, event_id::text, user_id::text, aggregate_type, aggregate_id::text, event_type, \
+        version::text, event_data::text, metadata::text, \(SQLText.micros("occurred_at")), \
+        \(SQLText.micros("recorded_at"))
+        """
+
+    public static func decode(_ row: [String?]) throws -> Event {
+        func col(_ i: Int) throws -> String {
+            guard i < row.count, let v = row[i] else { throw StoreError.corrupt("event column \(i) is NULL") }
+            return v
+        }
+        let position = try col(0)
+        guard let pos = Int64(position), let id = Identifier(try col(1)), let user = Identifier(try col(2)),
+            let aggregate = AggregateType(rawValue: try col(3)), let aggregateID = Identifier(try col(4)),
+            let type = EventType(rawValue: try col(5)), let version = Int64(try col(6)),
+            let occurred = Int64(try col(9)), let recorded = Int64(try col(10))
+        else { throw StoreError.corrupt("event at position \(position)") }
+        let data: JSONValue
+        let metadata: JSONValue
+        do {
+            data = try JSONValue(parsing: try col(7))
+            metadata = try JSONValue(parsing: try col(8))
+        } catch {
+            throw StoreError.corrupt("event at position \(position): \(error)")
+        }
+        return Event(
+            id: id, aggregateType: aggregate, aggregateID: aggregateID, eventType: type, data: data.objectValue ?? [:],
+            timestamp: Timestamp(microseconds: occurred), version: version, position: pos, userID: user,
+            metadata: EventMetadata(json: metadata), recordedAt: Timestamp(microseconds: recorded))
+    }
+}
+
+extension Event {
+    /// The WebSocket / NOTIFY type: `contact_created` … and `event_undone` for any UNDO.
+    public var notificationType: String {
+        eventType == .undo ? "event_undone" : aggregateType.rawValue + "_" + eventType.rawValue.lowercased()
+    }
+
+    /// The payload NOTIFY carries for this event (small: listeners fetch the event by position).
+    public var notificationJSON: JSONValue {
+        .object([
+            "user_id": .string(userID?.description ?? ""),
+            "position": .integer(position ?? 0),
+            "type": .string(notificationType),
+            "event_type": .string(fullTypeName),
+            "event_id": .string(id.description),
+            "aggregate_id": .string(aggregateID.description),
+        ])
+    }
+}

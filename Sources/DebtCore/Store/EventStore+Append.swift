@@ -1,0 +1,167 @@
+extension EventStore {
+    /// Appends a batch through the one append path and returns one outcome per event, in order.
+    ///
+    /// In one transaction: take the append lock (positions dense and in commit order), read what the
+    /// planner needs, let `AppendPlanner` decide, then write the accepted events, their projection rows,
+    /// balances, sync hashes and checkpoints, and NOTIFY. Nothing is written when every event is
+    /// refused or a duplicate. A database error rolls the whole batch back and is thrown.
+    /// Each event must carry its `userID`; its `metadata` is stored as given.
+    public func append(_ batch: [Event], options: AppendOptions) async throws -> [AppendOutcome] {
+        guard !batch.isEmpty else { return [] }
+        return try await session.transaction {
+            _ = try await session.query("SELECT pg_advisory_xact_lock($1::bigint)", [String(Schema.appendLockKey)])
+            let snapshot = try await readSnapshot(for: batch)
+            let plan = AppendPlanner(options: options).plan(batch, snapshot: snapshot)
+            if !plan.appended.isEmpty { try await write(plan) }
+            return plan.outcomes
+        }
+    }
+
+    func readSnapshot(for batch: [Event]) async throws -> AppendSnapshot {
+        let head = try await session.query(
+            "SELECT coalesce(max(position), 0)::text, \(SQLText.micros("now()")) FROM events", [])
+        guard let row = head.first, let headPosition = row[0].flatMap({ Int64($0) }),
+            let now = row[1].flatMap({ Int64($0) })
+        else { throw StoreError.corrupt("head position") }
+        var snapshot = AppendSnapshot(headPosition: headPosition, now: Timestamp(microseconds: now))
+
+        for r in try await session.query(
+            "SELECT event_id::text, encode(digest, 'hex'), position::text FROM events WHERE event_id = ANY($1::uuid[])",
+            [SQLText.uuidArray(Set(batch.map(\.id)))])
+        {
+            guard let id = r[0].flatMap({ Identifier($0) }), let d = r[1].flatMap({ bytes(fromHex: $0) }),
+                let p = r[2].flatMap({ Int64($0) })
+            else { throw StoreError.corrupt("event digest") }
+            snapshot.existing[id] = (d, p)
+        }
+
+        let streams = Set(batch.map(\.stream))
+        for stream in streams { snapshot.histories[stream] = StreamReplay() }
+        for r in try await session.query(
+            "SELECT \(EventRow.columns) FROM events WHERE aggregate_id = ANY($1::uuid[]) ORDER BY position",
+            [SQLText.uuidArray(Set(streams.map(\.aggregateID)))])
+        {
+            let e = try EventRow.decode(r)
+            if streams.contains(e.stream) { snapshot.histories[e.stream, default: StreamReplay()].apply(e) }
+        }
+
+        var contactIDs = Set<Identifier>()
+        for stream in streams where stream.aggregateType == .contact { contactIDs.insert(stream.aggregateID) }
+        for e in batch + snapshot.histories.values.flatMap(\.events) {
+            if let c = e.data["contact_id"]?.stringValue.flatMap({ Identifier($0) }) { contactIDs.insert(c) }
+        }
+        if !contactIDs.isEmpty {
+            for r in try await session.query(
+                """
+                SELECT c.id::text, c.user_id::text, (NOT c.is_deleted)::text, c.balance::text,
+                       (SELECT count(*) FROM transactions_projection t
+                         WHERE t.contact_id = c.id AND NOT t.is_deleted)::text
+                  FROM contacts_projection c WHERE c.id = ANY($1::uuid[])
+                """, [SQLText.uuidArray(contactIDs)])
+            {
+                guard let id = r[0].flatMap({ Identifier($0) }), let user = r[1].flatMap({ Identifier($0) }),
+                    let balance = r[3].flatMap({ Int64($0) }), let live = r[4].flatMap({ Int($0) })
+                else { throw StoreError.corrupt("contact facts") }
+                snapshot.contacts[id] = ContactFacts(
+                    userID: user, isLive: r[2] == "true", balance: balance, liveTransactions: live)
+            }
+        }
+
+        let users = Set(batch.compactMap(\.userID))
+        for r in try await session.query(
+            "SELECT user_id::text, encode(hash, 'hex'), event_count::text FROM sync_state WHERE user_id = ANY($1::uuid[])",
+            [SQLText.uuidArray(users)])
+        {
+            guard let user = r[0].flatMap({ Identifier($0) }), let count = r[2].flatMap({ Int64($0) }),
+                let hash = r[1].flatMap({ SyncHash(hex: $0, count: count) })
+            else { throw StoreError.corrupt("sync state") }
+            snapshot.syncHashes[user] = hash
+        }
+        return snapshot
+    }
+
+    func write(_ plan: AppendPlan) async throws {
+        var events: [JSONValue] = []
+        var lastPosition: [StreamID: Int64] = [:]
+        var lastRecorded: [Identifier: Int64] = [:]
+        for e in plan.appended {
+            events.append(
+                .object([
+                    "position": .integer(e.position ?? 0), "event_id": .string(e.id.description),
+                    "user_id": .string(e.userID?.description ?? ""), "aggregate_type": .string(e.aggregateType.rawValue),
+                    "aggregate_id": .string(e.aggregateID.description), "event_type": .string(e.eventType.rawValue),
+                    "version": .integer(e.version), "event_data": .object(e.data), "metadata": e.metadata.json,
+                    "occurred_at": .string(e.timestamp.description), "digest": .string(hexString(e.digest)),
+                ]))
+            lastPosition[e.stream] = e.position
+            if let u = e.userID { lastRecorded[u] = e.position }
+        }
+        _ = try await session.query(
+            """
+            INSERT INTO events (position, event_id, user_id, aggregate_type, aggregate_id, event_type, version,
+                                event_data, metadata, occurred_at, digest)
+            SELECT position, event_id, user_id, aggregate_type, aggregate_id, event_type, version,
+                   event_data, metadata, occurred_at, decode(digest, 'hex')
+              FROM jsonb_to_recordset($1::jsonb) AS x(position bigint, event_id uuid, user_id uuid,
+                   aggregate_type text, aggregate_id uuid, event_type text, version bigint, event_data jsonb,
+                   metadata jsonb, occurred_at timestamptz, digest text)
+            """, [JSONValue.array(events).canonicalText])
+
+        var contactRows: [JSONValue] = []
+        var transactionRows: [JSONValue] = []
+        var removedContacts: [Identifier] = []
+        var removedTransactions: [Identifier] = []
+        for (stream, state) in plan.states {
+            let position = lastPosition[stream] ?? 0
+            switch state {
+            case .contact(let c)?: contactRows.append(ProjectionRow.contact(c, position: position))
+            case .transaction(let t)?: transactionRows.append(ProjectionRow.transaction(t, position: position))
+            case nil:
+                if stream.aggregateType == .contact { removedContacts.append(stream.aggregateID) } else {
+                    removedTransactions.append(stream.aggregateID)
+                }
+            }
+        }
+        if !removedContacts.isEmpty {
+            _ = try await session.query(
+                "DELETE FROM contacts_projection WHERE id = ANY($1::uuid[])", [SQLText.uuidArray(removedContacts)])
+        }
+        if !removedTransactions.isEmpty {
+            _ = try await session.query(
+                "DELETE FROM transactions_projection WHERE id = ANY($1::uuid[])", [SQLText.uuidArray(removedTransactions)])
+        }
+        if !contactRows.isEmpty {
+            _ = try await session.query(ProjectionRow.upsertContacts(into: "contacts_projection"), [JSONValue.array(contactRows).canonicalText])
+        }
+        if !transactionRows.isEmpty {
+            _ = try await session.query(
+                ProjectionRow.upsertTransactions(into: "transactions_projection"), [JSONValue.array(transactionRows).canonicalText])
+        }
+        if !plan.balanceContacts.isEmpty {
+            _ = try await session.query(
+                ProjectionRow.recomputeBalances(contacts: "contacts_projection", transactions: "transactions_projection"),
+                [SQLText.uuidArray(plan.balanceContacts)])
+        }
+
+        let hashes: [JSONValue] = plan.syncHashes.map { user, hash in
+            .object([
+                "user_id": .string(user.description), "hash": .string(hash.hex), "event_count": .integer(hash.count),
+                "last_position": .integer(lastRecorded[user] ?? 0),
+            ])
+        }
+        _ = try await session.query(
+            """
+            INSERT INTO sync_state (user_id, hash, event_count, last_event_at, last_position)
+            SELECT user_id, decode(hash, 'hex'), event_count, now(), last_position
+              FROM jsonb_to_recordset($1::jsonb) AS x(user_id uuid, hash text, event_count bigint, last_position bigint)
+            ON CONFLICT (user_id) DO UPDATE SET hash = EXCLUDED.hash, event_count = EXCLUDED.event_count,
+                   last_event_at = EXCLUDED.last_event_at, last_position = EXCLUDED.last_position
+            """, [JSONValue.array(hashes).canonicalText])
+        _ = try await session.query(
+            "UPDATE projection_checkpoints SET position = $1::bigint, updated_at = now() WHERE position < $1::bigint",
+            [String(plan.headPosition)])
+        _ = try await session.query(
+            "SELECT pg_notify('\(Schema.notifyChannel)', n::text) FROM jsonb_array_elements($1::jsonb) AS n",
+            [JSONValue.array(plan.appended.map(\.notificationJSON)).canonicalText])
+    }
+}

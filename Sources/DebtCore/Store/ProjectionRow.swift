@@ -1,0 +1,76 @@
+/// Projection rows as JSON records for set-based upserts, and the SQL that writes them. The live
+/// append path and a rebuild into shadow tables use the same statements with other table names.
+public enum ProjectionRow {
+    static func text(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
+
+    public static func contact(_ c: ContactState, position: Int64) -> JSONValue {
+        .object([
+            "id": .string(c.id.description), "user_id": .string(c.userID?.description ?? ""), "name": .string(c.name),
+            "username": text(c.username), "phone": text(c.phone), "email": text(c.email), "notes": text(c.notes),
+            "comment": text(c.comment), "is_deleted": .bool(c.isDeleted), "version": .integer(c.version),
+            "created_at": .string(c.createdAt.description), "updated_at": .string(c.updatedAt.description),
+            "last_position": .integer(position),
+        ])
+    }
+
+    public static func transaction(_ t: TransactionState, position: Int64) -> JSONValue {
+        .object([
+            "id": .string(t.id.description), "user_id": .string(t.userID?.description ?? ""),
+            "contact_id": .string(t.contactID.description), "amount": .integer(t.amount),
+            "direction": .string(t.direction.rawValue), "type": .string(t.kind.rawValue), "currency": .string(t.currency),
+            "description": text(t.description), "transaction_date": text(t.transactionDate), "due_date": text(t.dueDate),
+            "comment": text(t.comment), "contribution": .integer(t.contribution), "is_deleted": .bool(t.isDeleted),
+            "version": .integer(t.version), "created_at": .string(t.createdAt.description),
+            "updated_at": .string(t.updatedAt.description), "last_position": .integer(position),
+        ])
+    }
+
+    /// Upserts contact rows from `$1` (a JSON array); `balance` is left to `recomputeBalances`.
+    public static func upsertContacts(into table: String) -> String {
+        """
+        INSERT INTO \(table) (id, user_id, name, username, phone, email, notes, comment, is_deleted, version,
+                              created_at, updated_at, last_position)
+        SELECT id, user_id, name, username, phone, email, notes, comment, is_deleted, version,
+               created_at, updated_at, last_position
+          FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, user_id uuid, name text, username text, phone text,
+               email text, notes text, comment text, is_deleted boolean, version bigint, created_at timestamptz,
+               updated_at timestamptz, last_position bigint)
+        ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, name = EXCLUDED.name,
+               username = EXCLUDED.username, phone = EXCLUDED.phone, email = EXCLUDED.email, notes = EXCLUDED.notes,
+               comment = EXCLUDED.comment, is_deleted = EXCLUDED.is_deleted, version = EXCLUDED.version,
+               created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
+               last_position = EXCLUDED.last_position
+        """
+    }
+
+    public static func upsertTransactions(into table: String) -> String {
+        """
+        INSERT INTO \(table) (id, user_id, contact_id, amount, direction, type, currency, description,
+                              transaction_date, due_date, comment, contribution, is_deleted, version, created_at,
+                              updated_at, last_position)
+        SELECT id, user_id, contact_id, amount, direction, type, currency, description, transaction_date,
+               due_date, comment, contribution, is_deleted, version, created_at, updated_at, last_position
+          FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, user_id uuid, contact_id uuid, amount bigint,
+               direction text, type text, currency text, description text, transaction_date text, due_date text,
+               comment text, contribution bigint, is_deleted boolean, version bigint, created_at timestamptz,
+               updated_at timestamptz, last_position bigint)
+        ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, contact_id = EXCLUDED.contact_id,
+               amount = EXCLUDED.amount, direction = EXCLUDED.direction, type = EXCLUDED.type,
+               currency = EXCLUDED.currency, description = EXCLUDED.description,
+               transaction_date = EXCLUDED.transaction_date, due_date = EXCLUDED.due_date,
+               comment = EXCLUDED.comment, contribution = EXCLUDED.contribution, is_deleted = EXCLUDED.is_deleted,
+               version = EXCLUDED.version, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
+               last_position = EXCLUDED.last_position
+        """
+    }
+
+    /// Sets the balance of the contacts in `$1` (a uuid array) to the sum of their transactions'
+    /// contributions; the rule for a contribution is `TransactionState.contribution`, stored per row.
+    public static func recomputeBalances(contacts: String, transactions: String) -> String {
+        """
+        UPDATE \(contacts) c
+           SET balance = coalesce((SELECT sum(t.contribution) FROM \(transactions) t WHERE t.contact_id = c.id), 0)
+         WHERE c.id = ANY($1::uuid[])
+        """
+    }
+}

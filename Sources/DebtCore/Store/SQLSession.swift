@@ -1,0 +1,74 @@
+/// The one seam between the store and a PostgreSQL driver (libpq in `debtctl`, PostgresNIO in the
+/// server), so that the append protocol, migrations and queries are written once.
+///
+/// Parameters travel as text (or NULL) and the SQL casts them (`$1::uuid`); every selected column is
+/// text (the SQL casts with `::text`). That keeps both drivers trivial and their results identical.
+public protocol SQLSession: AnyObject {
+    /// Runs one statement with parameters `$1…`; returns its rows, each column as text or nil for NULL.
+    func query(_ sql: String, _ parameters: [String?]) async throws -> [[String?]]
+    /// Runs statements without parameters (BEGIN, COMMIT, migration scripts).
+    func execute(_ sql: String) async throws
+}
+
+/// An error reported by PostgreSQL or the driver, with the SQLSTATE when the server sent one.
+public struct SQLError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// The server could not be reached or the connection broke.
+        case connection
+        /// The server refused the statement (see `sqlState`).
+        case statement
+        /// Authentication failed or permission was denied.
+        case authentication
+    }
+
+    public let kind: Kind
+    public let sqlState: String?
+    public let message: String
+
+    public init(kind: Kind, sqlState: String?, message: String) {
+        self.kind = kind
+        self.sqlState = sqlState
+        self.message = message
+    }
+
+    public var description: String {
+        if let sqlState { return "\(message) (SQLSTATE \(sqlState))" }
+        return message
+    }
+
+    public var isUniqueViolation: Bool { sqlState == "23505" }
+    public var isSerializationFailure: Bool { sqlState == "40001" || sqlState == "40P01" }
+}
+
+extension SQLSession {
+    /// Runs `body` in one transaction: COMMIT when it returns, ROLLBACK when it throws.
+    public func transaction<T>(_ body: () async throws -> T) async throws -> T {
+        try await execute("BEGIN")
+        do {
+            let result = try await body()
+            try await execute("COMMIT")
+            return result
+        } catch {
+            try? await execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// The first column of the first row, or nil.
+    public func scalar(_ sql: String, _ parameters: [String?] = []) async throws -> String? {
+        try await query(sql, parameters).first?.first ?? nil
+    }
+}
+
+/// Text forms of values for `SQLSession` parameters.
+public enum SQLText {
+    /// A PostgreSQL array literal of UUIDs: `{a,b}`.
+    public static func uuidArray(_ ids: some Sequence<Identifier>) -> String {
+        "{" + ids.map(\.description).joined(separator: ",") + "}"
+    }
+
+    /// Microseconds since the epoch of a timestamptz column, as text (exact, session-independent).
+    public static func micros(_ column: String) -> String {
+        "(extract(epoch from \(column)) * 1000000)::bigint::text"
+    }
+}

@@ -1,0 +1,180 @@
+#if canImport(Glibc)
+    internal import Glibc
+#elseif canImport(Darwin)
+    internal import Darwin
+#endif
+internal import CLibPQ
+public import DebtCore
+
+/// One libpq connection, owned by this object and closed in `deinit`.
+///
+/// `conninfo` is anything libpq accepts: a URL, `key=value` pairs, `service=name`, or empty to use the
+/// `PG*` environment variables and defaults. Every error carries libpq's message and the SQLSTATE.
+public final class PQConnection: SQLSession {
+    private let handle: OpaquePointer
+
+    public init(_ conninfo: String) throws(SQLError) {
+        guard let h = PQconnectdb(conninfo) else {
+            throw SQLError(kind: .connection, sqlState: nil, message: "out of memory creating a connection")
+        }
+        guard PQstatus(h) == CONNECTION_OK else {
+            let message = PQConnection.message(PQerrorMessage(h))
+            PQfinish(h)
+            let auth = message.contains("password authentication failed") || message.contains("no password supplied")
+            throw SQLError(kind: auth ? .authentication : .connection, sqlState: nil, message: message)
+        }
+        handle = h
+        PQsetNoticeProcessor(h, { _, _ in }, nil)
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// Where this connection went: `host:port/database as user` (never the password).
+    public var endpoint: String {
+        let host = PQhost(handle).map { String(cString: $0) } ?? "?"
+        let port = PQport(handle).map { String(cString: $0) } ?? "?"
+        let db = PQdb(handle).map { String(cString: $0) } ?? "?"
+        let user = PQuser(handle).map { String(cString: $0) } ?? "?"
+        return "\(host):\(port)/\(db) as \(user)"
+    }
+
+    public var isAlive: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// The server's version number (150018 for 15.18).
+    public var serverVersion: Int { Int(PQserverVersion(handle)) }
+
+    public func query(_ sql: String, _ parameters: [String?]) async throws -> [[String?]] {
+        try querySync(sql, parameters)
+    }
+
+    public func execute(_ sql: String) async throws {
+        try executeSync(sql)
+    }
+
+    /// `query` without suspension, for callers that are not async.
+    public func querySync(_ sql: String, _ parameters: [String?]) throws(SQLError) -> [[String?]] {
+        let result = try run(sql, parameters)
+        defer { PQclear(result) }
+        return rows(of: result)
+    }
+
+    public func executeSync(_ sql: String) throws(SQLError) {
+        guard let r = PQexec(handle, sql) else { throw connectionError() }
+        defer { PQclear(r) }
+        try check(r)
+    }
+
+    /// Runs `sql` and hands each row to `body` as it arrives (libpq's single-row mode), so that a
+    /// result of any size never sits in memory. `body` returns false to stop early; the rest of the
+    /// result is then read and dropped.
+    public func stream(_ sql: String, _ parameters: [String?], _ body: ([String?]) throws -> Bool) throws {
+        try withParameters(parameters) { (values: UnsafePointer<UnsafePointer<CChar>?>?, count: Int32) throws(SQLError) in
+            guard PQsendQueryParams(handle, sql, count, nil, values, nil, nil, 0) == 1 else { throw connectionError() }
+        }
+        guard PQsetSingleRowMode(handle) == 1 else { throw connectionError() }
+        var wanted = true
+        var failure: (any Error)?
+        while let r = PQgetResult(handle) {
+            defer { PQclear(r) }
+            switch PQresultStatus(r) {
+            case PGRES_SINGLE_TUPLE:
+                guard wanted, failure == nil else { continue }
+                do { wanted = try body(rows(of: r)[0]) } catch { failure = error }
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+                continue
+            default:
+                if failure == nil { failure = resultError(r) }
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Waits up to `timeout` seconds for NOTIFY messages and returns (channel, payload) pairs.
+    public func notifications(timeout: Double) throws(SQLError) -> [(channel: String, payload: String)] {
+        var out: [(String, String)] = []
+        func drain() throws(SQLError) {
+            guard PQconsumeInput(handle) == 1 else { throw connectionError() }
+            while let n = PQnotifies(handle) {
+                out.append((String(cString: n.pointee.relname), String(cString: n.pointee.extra)))
+                PQfreemem(n)
+            }
+        }
+        try drain()
+        if !out.isEmpty { return out }
+        let fd = PQsocket(handle)
+        guard fd >= 0 else { throw connectionError() }
+        if waitReadable(fd: fd, timeout: timeout) { try drain() }
+        return out
+    }
+
+    // MARK: - Internals
+
+    private func run(_ sql: String, _ parameters: [String?]) throws(SQLError) -> OpaquePointer {
+        let result = try withParameters(parameters) { (values: UnsafePointer<UnsafePointer<CChar>?>?, count: Int32) throws(SQLError) -> OpaquePointer in
+            guard let r = PQexecParams(handle, sql, count, nil, values, nil, nil, 0) else { throw connectionError() }
+            return r
+        }
+        do throws(SQLError) {
+            try check(result)
+        } catch {
+            PQclear(result)
+            throw error
+        }
+        return result
+    }
+
+    private func withParameters<T>(
+        _ parameters: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?, Int32) throws(SQLError) -> T
+    ) throws(SQLError) -> T {
+        let copies: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.map { strdup($0) } ?? nil }
+        defer { for c in copies { free(c) } }
+        let values = copies.map { UnsafePointer($0) }
+        return try values.withUnsafeBufferPointer { (buffer) throws(SQLError) -> T in
+            try body(buffer.baseAddress, Int32(parameters.count))
+        }
+    }
+
+    private func rows(of result: OpaquePointer) -> [[String?]] {
+        let n = PQntuples(result)
+        let m = PQnfields(result)
+        var out: [[String?]] = []
+        out.reserveCapacity(Int(n))
+        for i in 0..<n {
+            var row: [String?] = []
+            row.reserveCapacity(Int(m))
+            for j in 0..<m {
+                if PQgetisnull(result, i, j) == 1 { row.append(nil); continue }
+                row.append(String(cString: PQgetvalue(result, i, j)))
+            }
+            out.append(row)
+        }
+        return out
+    }
+
+    private func check(_ result: OpaquePointer) throws(SQLError) {
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE, PGRES_EMPTY_QUERY: return
+        default: throw resultError(result)
+        }
+    }
+
+    private func resultError(_ result: OpaquePointer) -> SQLError {
+        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+        let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+        let message = primary ?? PQConnection.message(PQresultErrorMessage(result))
+        if PQstatus(handle) != CONNECTION_OK { return SQLError(kind: .connection, sqlState: state, message: message) }
+        let auth = state == "42501" || state?.hasPrefix("28") == true
+        return SQLError(kind: auth ? .authentication : .statement, sqlState: state, message: message)
+    }
+
+    private func connectionError() -> SQLError {
+        SQLError(kind: .connection, sqlState: nil, message: PQConnection.message(PQerrorMessage(handle)))
+    }
+
+    static func message(_ p: UnsafePointer<CChar>?) -> String {
+        guard let p else { return "unknown libpq error" }
+        var s = String(cString: p)
+        while s.last?.isWhitespace == true { s.removeLast() }
+        return s.isEmpty ? "unknown libpq error" : s
+    }
+}
