@@ -99,6 +99,10 @@ public struct AppendPlanner: Sendable {
                 plan.outcomes.append(.conflict("stream \(event.stream) belongs to another user"))
                 continue
             }
+            if replay.events.isEmpty, event.eventType != .created {
+                plan.outcomes.append(.conflict("\(event.stream) does not exist"))
+                continue
+            }
             if event.version != replay.version + 1 {
                 plan.outcomes.append(
                     .conflict(
