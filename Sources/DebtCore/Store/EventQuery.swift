@@ -64,7 +64,8 @@ public struct EventQuery: Sendable, Hashable {
         if let beforePosition { clauses.append("position < \(bind(String(beforePosition)))::bigint") }
         var sql = "SELECT \(EventRow.columns) FROM events"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
-        sql += newestFirst ? " ORDER BY position DESC" : " ORDER BY position"
+        // Qualified: an unqualified name would sort by the select list's text cast of the column.
+        sql += newestFirst ? " ORDER BY events.position DESC" : " ORDER BY events.position"
         if let limit { sql += " LIMIT \(bind(String(limit)))::bigint" }
         if let offset, offset > 0 { sql += " OFFSET \(bind(String(offset)))::bigint" }
         return (sql, params)

@@ -1,6 +1,7 @@
 /// Reading events back from SQL rows whose columns are `EventRow.columns`.
 public enum EventRow {
-    /// The select list every event query uses, in this order.
+    /// The select list every event query uses, in this order. Its columns keep their names but are
+    /// text, so ORDER BY must qualify them (`events.position`) to sort numerically.
     public static let columns = """
         position::text, event_id::text, user_id::text, aggregate_type, aggregate_id::text, event_type, \
         version::text, event_data::text, metadata::text, \(SQLText.micros("occurred_at")), \

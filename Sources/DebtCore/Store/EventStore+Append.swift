@@ -38,7 +38,7 @@ extension EventStore {
         let streams = Set(batch.map(\.stream))
         for stream in streams { snapshot.histories[stream] = StreamReplay() }
         for r in try await session.query(
-            "SELECT \(EventRow.columns) FROM events WHERE aggregate_id = ANY($1::uuid[]) ORDER BY position",
+            "SELECT \(EventRow.columns) FROM events WHERE aggregate_id = ANY($1::uuid[]) ORDER BY events.position",
             [SQLText.uuidArray(Set(streams.map(\.aggregateID)))])
         {
             let e = try EventRow.decode(r)

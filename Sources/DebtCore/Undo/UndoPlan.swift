@@ -4,6 +4,12 @@ public struct BalanceChange: Sendable, Hashable {
     public let before: Int64
     public let after: Int64
     public var delta: Int64 { after - before }
+
+    public init(contactID: Identifier, before: Int64, after: Int64) {
+        self.contactID = contactID
+        self.before = before
+        self.after = after
+    }
 }
 
 /// What undoing one event will do, before anything is written.
