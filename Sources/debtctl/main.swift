@@ -1,1 +1,2 @@
+import DebtCtl
 print("debtctl")

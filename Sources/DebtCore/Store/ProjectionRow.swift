@@ -26,7 +26,12 @@ public enum ProjectionRow {
     }
 
     /// Upserts contact rows from `$1` (a JSON array); `balance` is left to `recomputeBalances`.
-    public static func upsertContacts(into table: String) -> String {
+    public static func upsertContacts(into table: String) -> String { insertContacts(into: table) + contactConflict }
+
+    public static func upsertTransactions(into table: String) -> String { insertTransactions(into: table) + transactionConflict }
+
+    /// Inserts contact rows from `$1` (a bulk load into a table without a primary key yet).
+    public static func insertContacts(into table: String) -> String {
         """
         INSERT INTO \(table) (id, user_id, name, username, phone, email, notes, comment, is_deleted, version,
                               created_at, updated_at, last_position)
@@ -35,15 +40,19 @@ public enum ProjectionRow {
           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, user_id uuid, name text, username text, phone text,
                email text, notes text, comment text, is_deleted boolean, version bigint, created_at timestamptz,
                updated_at timestamptz, last_position bigint)
+        """
+    }
+
+    static let contactConflict = """
+
         ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, name = EXCLUDED.name,
                username = EXCLUDED.username, phone = EXCLUDED.phone, email = EXCLUDED.email, notes = EXCLUDED.notes,
                comment = EXCLUDED.comment, is_deleted = EXCLUDED.is_deleted, version = EXCLUDED.version,
                created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
                last_position = EXCLUDED.last_position
         """
-    }
 
-    public static func upsertTransactions(into table: String) -> String {
+    public static func insertTransactions(into table: String) -> String {
         """
         INSERT INTO \(table) (id, user_id, contact_id, amount, direction, type, currency, description,
                               transaction_date, due_date, comment, contribution, is_deleted, version, created_at,
@@ -54,6 +63,11 @@ public enum ProjectionRow {
                direction text, type text, currency text, description text, transaction_date text, due_date text,
                comment text, contribution bigint, is_deleted boolean, version bigint, created_at timestamptz,
                updated_at timestamptz, last_position bigint)
+        """
+    }
+
+    static let transactionConflict = """
+
         ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, contact_id = EXCLUDED.contact_id,
                amount = EXCLUDED.amount, direction = EXCLUDED.direction, type = EXCLUDED.type,
                currency = EXCLUDED.currency, description = EXCLUDED.description,
@@ -62,7 +76,6 @@ public enum ProjectionRow {
                version = EXCLUDED.version, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
                last_position = EXCLUDED.last_position
         """
-    }
 
     /// Sets the balance of the contacts in `$1` (a uuid array) to the sum of their transactions'
     /// contributions; the rule for a contribution is `TransactionState.contribution`, stored per row.

@@ -1,0 +1,88 @@
+extension EventStore {
+    public struct RebuildResult: Sendable {
+        public let eventsProcessed: Int64
+        /// Events appended while the rebuild ran, applied under the append lock before the swap.
+        public let caughtUp: Int64
+        public let head: Int64
+        public let contacts: Int64
+        public let transactions: Int64
+    }
+
+    /// Rebuilds both projections from the log without downtime.
+    ///
+    /// 1. Takes the rebuild lock (session-scoped; another rebuild gets `StoreError.busy`).
+    /// 2. Builds `contacts_rebuild` and `transactions_rebuild` from every event up to the current head,
+    ///    while appends go on against the live tables.
+    /// 3. In one transaction under the append lock: applies the events appended meanwhile, swaps the
+    ///    tables in, records the checkpoints. Readers see the old projections or the new, never half.
+    /// Interrupted anywhere before that commit, the live projections are untouched; the leftover tables
+    /// are dropped by the next rebuild, and the lock goes with the connection.
+    public func rebuildProjections(progress: (Int64, Int64) -> Void = { _, _ in }) async throws -> RebuildResult {
+        let locked = try await session.scalar("SELECT pg_try_advisory_lock($1::bigint)::text", [String(Schema.rebuildLockKey)])
+        guard locked == "true" else { throw StoreError.busy("another projection rebuild is running") }
+        do {
+            let result = try await rebuildLocked(progress: progress)
+            _ = try await session.query("SELECT pg_advisory_unlock($1::bigint)", [String(Schema.rebuildLockKey)])
+            return result
+        } catch {
+            _ = try? await session.query("SELECT pg_advisory_unlock($1::bigint)", [String(Schema.rebuildLockKey)])
+            _ = try? await session.query("UPDATE projection_checkpoints SET last_error = $1", [String(describing: error)])
+            throw error
+        }
+    }
+
+    private func rebuildLocked(progress: (Int64, Int64) -> Void) async throws -> RebuildResult {
+        try await session.execute(
+            """
+            DROP TABLE IF EXISTS contacts_rebuild, transactions_rebuild;
+            CREATE TABLE contacts_rebuild (LIKE contacts_projection INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+            CREATE TABLE transactions_rebuild (LIKE transactions_projection INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+            """)
+        let head = try await headPosition()
+        let builder = ProjectionBuilder(session: session, contactsTable: "contacts_rebuild", transactionsTable: "transactions_rebuild")
+        let processed = try await builder.build(upTo: head, progress: progress)
+        try await session.execute(
+            """
+            ALTER TABLE contacts_rebuild ADD CONSTRAINT contacts_rebuild_pkey PRIMARY KEY (id);
+            CREATE INDEX contacts_rebuild_user ON contacts_rebuild (user_id, name);
+            ALTER TABLE transactions_rebuild ADD CONSTRAINT transactions_rebuild_pkey PRIMARY KEY (id);
+            CREATE INDEX transactions_rebuild_user ON transactions_rebuild (user_id, created_at);
+            CREATE INDEX transactions_rebuild_contact ON transactions_rebuild (contact_id);
+            """)
+        return try await session.transaction {
+            _ = try await session.query("SELECT pg_advisory_xact_lock($1::bigint)", [String(Schema.appendLockKey)])
+            let finalHead = try await headPosition()
+            let caughtUp = try await builder.catchUp(from: head, to: finalHead, store: self)
+            try await session.execute(
+                """
+                DROP TABLE contacts_projection;
+                ALTER TABLE contacts_rebuild RENAME TO contacts_projection;
+                ALTER INDEX contacts_rebuild_pkey RENAME TO contacts_projection_pkey;
+                ALTER INDEX contacts_rebuild_user RENAME TO contacts_projection_user;
+                DROP TABLE transactions_projection;
+                ALTER TABLE transactions_rebuild RENAME TO transactions_projection;
+                ALTER INDEX transactions_rebuild_pkey RENAME TO transactions_projection_pkey;
+                ALTER INDEX transactions_rebuild_user RENAME TO transactions_projection_user;
+                ALTER INDEX transactions_rebuild_contact RENAME TO transactions_projection_contact;
+                """)
+            _ = try await session.query(
+                """
+                UPDATE projection_checkpoints SET position = $1::bigint, updated_at = now(), last_rebuild_at = now(),
+                       last_rebuild_events = $2::bigint, last_error = NULL
+                """, [String(finalHead), String(processed)])
+            let counts = try await session.query(
+                "SELECT (SELECT count(*) FROM contacts_projection)::text, (SELECT count(*) FROM transactions_projection)::text", [])
+            return RebuildResult(
+                eventsProcessed: processed, caughtUp: caughtUp, head: finalHead,
+                contacts: Int64(counts.first?[0] ?? "0") ?? 0, transactions: Int64(counts.first?[1] ?? "0") ?? 0)
+        }
+    }
+
+    /// True while some session holds the rebuild lock.
+    public func rebuildRunning() async throws -> Bool {
+        let n = try await session.scalar(
+            "SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = $1::bigint",
+            [String(Schema.rebuildLockKey)])
+        return (Int(n ?? "0") ?? 0) > 0
+    }
+}

@@ -1,0 +1,117 @@
+/// Replays the whole log, stream by stream, into a pair of projection tables: the engine of both
+/// rebuild (into tables beside the live ones) and verify (into temporary tables).
+///
+/// Reads events up to `head` in (aggregate_type, aggregate_id, version) order, a page at a time by
+/// keyset on the stream index, so memory stays flat whatever the size of the log; every stream's state
+/// is `StreamReplay.state`, the same reducers the append path uses.
+struct ProjectionBuilder {
+    let session: any SQLSession
+    let contactsTable: String
+    let transactionsTable: String
+    var pageSize = 5000
+    var flushSize = 2000
+
+    /// Returns the number of events replayed; `progress` gets (events so far, head).
+    func build(upTo head: Int64, progress: (Int64, Int64) -> Void) async throws -> Int64 {
+        var processed: Int64 = 0
+        var current: (StreamID, StreamReplay, Int64)?
+        var contacts: [JSONValue] = []
+        var transactions: [JSONValue] = []
+        var cursor: (String, String, String)?
+
+        func finish(_ stream: StreamID, _ replay: StreamReplay, _ last: Int64) {
+            switch replay.state {
+            case .contact(let c)?: contacts.append(ProjectionRow.contact(c, position: last))
+            case .transaction(let t)?: transactions.append(ProjectionRow.transaction(t, position: last))
+            case nil: break
+            }
+        }
+        func flush(force: Bool) async throws {
+            if !contacts.isEmpty, force || contacts.count >= flushSize {
+                _ = try await session.query(ProjectionRow.insertContacts(into: contactsTable), [JSONValue.array(contacts).canonicalText])
+                contacts.removeAll(keepingCapacity: true)
+            }
+            if !transactions.isEmpty, force || transactions.count >= flushSize {
+                _ = try await session.query(
+                    ProjectionRow.insertTransactions(into: transactionsTable), [JSONValue.array(transactions).canonicalText])
+                transactions.removeAll(keepingCapacity: true)
+            }
+        }
+
+        while true {
+            var params: [String?] = [String(head), String(pageSize)]
+            var keyset = ""
+            if let cursor {
+                params += [cursor.0, cursor.1, cursor.2]
+                keyset = " AND (events.aggregate_type, events.aggregate_id, events.version) > ($3, $4::uuid, $5::bigint)"
+            }
+            let rows = try await session.query(
+                """
+                SELECT \(EventRow.columns) FROM events WHERE events.position <= $1::bigint\(keyset)
+                 ORDER BY events.aggregate_type, events.aggregate_id, events.version LIMIT $2::bigint
+                """, params)
+            for row in rows {
+                let e = try EventRow.decode(row)
+                if let (stream, replay, last) = current, stream != e.stream {
+                    finish(stream, replay, last)
+                    current = nil
+                }
+                var replay = current?.1 ?? StreamReplay()
+                replay.apply(e)
+                current = (e.stream, replay, max(current?.2 ?? 0, e.position ?? 0))
+                processed += 1
+            }
+            try await flush(force: false)
+            progress(processed, head)
+            guard rows.count == pageSize, let last = rows.last else { break }
+            cursor = (last[3] ?? "", last[4] ?? "", last[6] ?? "")
+        }
+        if let (stream, replay, last) = current { finish(stream, replay, last) }
+        try await flush(force: true)
+        _ = try await session.query(
+            """
+            UPDATE \(contactsTable) c SET balance = s.total
+              FROM (SELECT contact_id, sum(contribution) AS total FROM \(transactionsTable) GROUP BY contact_id) s
+             WHERE s.contact_id = c.id
+            """, [])
+        return processed
+    }
+
+    /// Brings the tables from `from` up to `to`: every stream with an event in that range is replayed
+    /// whole and its row replaced (or removed); balances of every contact involved are recomputed.
+    func catchUp(from: Int64, to: Int64, store: EventStore) async throws -> Int64 {
+        guard to > from else { return 0 }
+        let ids = try await session.query(
+            "SELECT DISTINCT aggregate_type, aggregate_id::text FROM events WHERE position > $1::bigint AND position <= $2::bigint",
+            [String(from), String(to)])
+        var contacts: [JSONValue] = []
+        var transactions: [JSONValue] = []
+        var removed: [String: [Identifier]] = [:]
+        var balanceContacts = Set<Identifier>()
+        for r in ids {
+            guard let a = r[0].flatMap({ AggregateType(rawValue: $0) }), let id = r[1].flatMap({ Identifier($0) }) else { continue }
+            let replay = try await store.stream(StreamID(a, id))
+            let last = replay.events.compactMap(\.position).max() ?? 0
+            for e in replay.events { if let c = e.data["contact_id"]?.stringValue.flatMap({ Identifier($0) }) { balanceContacts.insert(c) } }
+            switch replay.state {
+            case .contact(let c)?: contacts.append(ProjectionRow.contact(c, position: last)); balanceContacts.insert(c.id)
+            case .transaction(let t)?: transactions.append(ProjectionRow.transaction(t, position: last))
+            case nil: removed[a == .contact ? contactsTable : transactionsTable, default: []].append(id)
+            }
+        }
+        for (table, list) in removed {
+            _ = try await session.query("DELETE FROM \(table) WHERE id = ANY($1::uuid[])", [SQLText.uuidArray(list)])
+        }
+        if !contacts.isEmpty {
+            _ = try await session.query(ProjectionRow.upsertContacts(into: contactsTable), [JSONValue.array(contacts).canonicalText])
+        }
+        if !transactions.isEmpty {
+            _ = try await session.query(ProjectionRow.upsertTransactions(into: transactionsTable), [JSONValue.array(transactions).canonicalText])
+        }
+        if !balanceContacts.isEmpty {
+            _ = try await session.query(
+                ProjectionRow.recomputeBalances(contacts: contactsTable, transactions: transactionsTable), [SQLText.uuidArray(balanceContacts)])
+        }
+        return Int64(ids.count)
+    }
+}
