@@ -16,12 +16,15 @@ public final class PostgresCluster: @unchecked Sendable {
         /// Turn off fsync (tests only: a crash of the machine would lose data).
         public var durable: Bool
         public var superuser: String
+        /// Leave the server running when this object goes away (`debt-server dev up`).
+        public var keepRunning: Bool
 
-        public init(directory: String? = nil, port: Int? = nil, durable: Bool = true, superuser: String = "debt") {
+        public init(directory: String? = nil, port: Int? = nil, durable: Bool = true, superuser: String = "debt", keepRunning: Bool = false) {
             self.directory = directory
             self.port = port
             self.durable = durable
             self.superuser = superuser
+            self.keepRunning = keepRunning
         }
     }
 
@@ -31,6 +34,7 @@ public final class PostgresCluster: @unchecked Sendable {
     public let binDirectory: String
     public let osUser: String?
     private let isTemporary: Bool
+    private let keepRunning: Bool
     private let lock = NSLock()
     private var running = false
 
@@ -56,6 +60,7 @@ public final class PostgresCluster: @unchecked Sendable {
         binDirectory = try PostgresCluster.findBinaries()
         osUser = geteuid() == 0 ? PostgresCluster.unprivilegedUser() : nil
         superuser = options.superuser
+        keepRunning = options.keepRunning
         if let dir = options.directory {
             root = URL(fileURLWithPath: dir).standardizedFileURL.path
             isTemporary = false
@@ -79,6 +84,10 @@ public final class PostgresCluster: @unchecked Sendable {
     }
 
     private func startServer(durable: Bool) throws {
+        if isRunning() {
+            lock.withLock { running = true }
+            return
+        }
         var settings = [
             "-p \(port)", "-k \(socketDirectory)", "-c listen_addresses=127.0.0.1", "-c max_connections=200",
             "-c timezone=UTC",
@@ -107,7 +116,21 @@ public final class PostgresCluster: @unchecked Sendable {
         try runAsOwner(binDirectory + "/pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "restart"])
     }
 
-    deinit { stop() }
+    deinit {
+        if !keepRunning { stop() }
+    }
+
+    /// True when a postmaster already serves this data directory.
+    func isRunning() -> Bool {
+        (try? runAsOwner(binDirectory + "/pg_ctl", ["-D", dataDirectory, "status"])) != nil
+    }
+
+    /// Stops a cluster left running in `directory` (by `keepRunning`).
+    public static func stopExisting(directory: String) throws {
+        let cluster = try PostgresCluster(Options(directory: directory, port: 1, keepRunning: true))
+        guard cluster.isRunning() else { return }
+        try cluster.runAsOwner(cluster.binDirectory + "/pg_ctl", ["-D", cluster.dataDirectory, "-m", "fast", "-w", "stop"])
+    }
 
     // MARK: - Processes
 

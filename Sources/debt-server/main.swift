@@ -8,11 +8,16 @@ import LibPQ
 
 let usage = """
     usage: debt-server migrate [--database-url URL | --data-dir DIR]
+           debt-server dev up [--data-dir DIR]
+           debt-server dev down [--data-dir DIR]
 
-    Applies the event store's schema migrations (idempotent; safe to run on every deploy).
+    migrate   applies the event store's schema migrations (idempotent; safe to run on every deploy)
+    dev up    starts an embedded PostgreSQL in DIR and leaves it running, migrates it, seeds demo data
+              (users alice, bob, carol) on first run, and prints the DEBTCTL_DATABASE_URL to use
+    dev down  stops it
 
       --database-url URL   PostgreSQL to migrate (also DATABASE_URL); libpq URL or key=value string
-      --data-dir DIR       use an embedded PostgreSQL kept in DIR (created on first run; default ./.debt-tracker)
+      --data-dir DIR       embedded PostgreSQL kept in DIR (created on first run; default ./.debt-tracker)
       -h, --help           show this help
     """
 
@@ -26,7 +31,14 @@ if args.isEmpty || args.contains("-h") || args.contains("--help") {
     print(usage)
     exit(args.isEmpty ? 2 : 0)
 }
-guard args.removeFirst() == "migrate" else { fail("unknown command '\(CommandLine.arguments[1])'\n\(usage)", code: 2) }
+let command = args.removeFirst()
+var devAction: String?
+if command == "dev" {
+    guard let action = args.first, action == "up" || action == "down" else { fail("'dev' needs 'up' or 'down'\n\(usage)", code: 2) }
+    devAction = args.removeFirst()
+} else if command != "migrate" {
+    fail("unknown command '\(command)'\n\(usage)", code: 2)
+}
 var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"]
 var dataDir: String?
 while !args.isEmpty {
@@ -40,6 +52,9 @@ while !args.isEmpty {
     }
 }
 if databaseURL != nil, dataDir != nil { fail("--database-url and --data-dir exclude each other", code: 2) }
+if let devAction {
+    exit(await DevCluster.run(devAction, directory: (dataDir ?? ".debt-tracker") + "/postgres"))
+}
 
 var cluster: PostgresCluster?
 do {

@@ -1,2 +1,12 @@
 import DebtCtl
-print("debtctl")
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+// Process-wide setup lives here only: a closed pipe (`debtctl … | head`) must end the program quietly
+// through EPIPE on write, not kill it with SIGPIPE.
+signal(SIGPIPE, SIG_IGN)
+exit(await CLI.run(arguments: Array(CommandLine.arguments.dropFirst())))

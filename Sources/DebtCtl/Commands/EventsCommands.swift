@@ -1,0 +1,145 @@
+import DebtCore
+import LibPQ
+
+enum EventsCommands {
+    /// `events list`: filters → one parameterized query, rows streamed straight to the output.
+    static func list(_ ctx: Context) async throws -> Int32 {
+        let inv = ctx.invocation
+        let backend = try ctx.backend()
+        var q = EventQuery()
+        q.types = inv.strings("type").compactMap(EventQuery.TypeFilter.init)
+        q.aggregateType = inv.string("aggregate").flatMap(AggregateType.init(rawValue:))
+        if let s = inv.string("stream") {
+            guard let stream = StreamID(s) else { throw CLIError.usage("--stream must be contact-<id> or transaction-<id>, got '\(s)'") }
+            if let a = q.aggregateType, a != stream.aggregateType { throw CLIError.usage("--stream \(s) contradicts --aggregate \(a.rawValue)") }
+            q.aggregateType = stream.aggregateType
+            q.aggregateID = stream.aggregateID
+        }
+        if let id = inv.string("aggregate-id").flatMap({ Identifier($0) }) {
+            if let other = q.aggregateID, other != id { throw CLIError.usage("--aggregate-id contradicts --stream") }
+            q.aggregateID = id
+        }
+        q.userID = try await backend.user(inv.string("user"))
+        q.search = inv.string("search")
+        q.recordedFrom = inv.time("since", now: ctx.now)
+        q.recordedUntil = inv.time("until", now: ctx.now)
+        q.afterPosition = inv.integer("after")
+        q.beforePosition = inv.integer("before")
+        let limit = inv.integer("limit") ?? 50
+        q.limit = limit == 0 ? nil : Int(limit)
+        q.newestFirst = (q.afterPosition == nil) != inv.flag("reverse")
+        let out = try ctx.records(EventPresentation.columns)
+        if limit == 0 || limit > 200 { ctx.startPagerIfUseful() }
+        try out.begin()
+        var names: [Identifier: String] = [:]
+        for (id, name) in try await allUsernames(backend) { names[id] = name }
+        try backend.streamEvents(q) { e in
+            try out.emit(EventPresentation.record(e, username: e.userID.flatMap { names[$0] } ?? ""))
+        }
+        try out.end()
+        return ExitStatus.ok
+    }
+
+    static func allUsernames(_ backend: DirectBackend) async throws -> [(Identifier, String)] {
+        try await backend.connection.query("SELECT id::text, username FROM users", []).compactMap { r in
+            guard let id = r[0].flatMap({ Identifier($0) }), let n = r[1] else { return nil }
+            return (id, n)
+        }
+    }
+
+    /// `events show`: the envelope, data, metadata, and the undo links both ways.
+    static func show(_ ctx: Context) async throws -> Int32 {
+        let text = ctx.invocation.positionals[0]
+        guard let id = Identifier(text) else { throw CLIError.usage("EVENT_ID must be a UUID, got '\(text)'") }
+        let backend = try ctx.backend()
+        guard let e = try await backend.store.event(id: id) else { throw StoreError.notFound("event \(id) does not exist") }
+        let undos = try await backend.store.undos(of: id)
+        guard case .object(var o) = EventPresentation.record(e, username: try await backend.username(e.userID)) else { return 1 }
+        o["stream"] = .string(e.stream.description)
+        o["undone_by"] = .array(undos.map { .string($0.id.description) })
+        o["undoes"] = e.undoneEventID.map { .string($0.description) } ?? .null
+        let record = JSONValue.object(o)
+        switch ctx.format {
+        case .json, .ndjson: try ctx.sink.write((ctx.format == .json ? record.prettyText : record.canonicalText) + "\n")
+        case .csv, .table, .wide:
+            if ctx.format == .csv {
+                let out = try ctx.records(EventPresentation.columns)
+                try out.begin(); try out.emit(record); try out.end()
+                return ExitStatus.ok
+            }
+            let s = ctx.style
+            var lines: [(String, String)] = [
+                ("Event", e.id.description), ("Type", s.eventType(e.fullTypeName)), ("Stream", e.stream.description),
+                ("Version", String(e.version)), ("Position", String(e.position ?? 0)),
+                ("User", "\(try await backend.username(e.userID)) (\(e.userID?.description ?? "?"))"),
+                ("Recorded", e.recordedAt?.description ?? ""), ("Timestamp", e.timestamp.description + "  (on the device)"),
+                ("Actor", e.metadata.actor ?? "-"), ("Reason", e.metadata.reason ?? "-"), ("Source", e.metadata.source ?? "-"),
+            ]
+            if let target = e.undoneEventID { lines.append(("Undoes", target.description)) }
+            for u in undos {
+                lines.append(("Undone by", "\(u.id) at position \(u.position ?? 0)" + (u.metadata.reason.map { ": \($0)" } ?? "")))
+            }
+            var text = ""
+            for (k, v) in lines { text += s.bold((k + ":").padding(12)) + v + "\n" }
+            text += s.bold("Data:") + "\n" + JSONValue.object(e.data).prettyText.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
+            try ctx.sink.write(text)
+        }
+        return ExitStatus.ok
+    }
+
+    /// `events tail`: the last N events in log order, then (with -f) each new one as it commits.
+    static func tail(_ ctx: Context) async throws -> Int32 {
+        let inv = ctx.invocation
+        let backend = try ctx.backend()
+        var q = EventQuery()
+        q.userID = try await backend.user(inv.string("user"))
+        q.newestFirst = true
+        q.limit = Int(inv.integer("lines") ?? 10)
+        var names: [Identifier: String] = [:]
+        for (id, name) in try await allUsernames(backend) { names[id] = name }
+        let recent = q.limit == 0 ? [] : try await backend.store.events(q).reversed()
+        let head = try await backend.store.headPosition()
+        var last = recent.last?.position ?? head
+        let line = TailLine(ctx: ctx)
+        for e in recent { try line.write(e, user: names[e.userID ?? Identifier(high: 0, low: 0)] ?? "") }
+        try ctx.sink.flush()
+        guard inv.flag("follow") else { return ExitStatus.ok }
+        // LISTEN first, then read what committed in between: nothing slips through the gap.
+        try backend.connection.executeSync("LISTEN \(Schema.notifyChannel)")
+        while true {
+            q.afterPosition = last
+            q.newestFirst = false
+            q.limit = 1000
+            let batch = try await backend.store.events(q)
+            for e in batch {
+                if let u = e.userID, names[u] == nil { names[u] = try await backend.username(u) }
+                try line.write(e, user: names[e.userID ?? Identifier(high: 0, low: 0)] ?? "")
+                last = e.position ?? last
+            }
+            try ctx.sink.flush()
+            if batch.count == 1000 { continue }
+            _ = try backend.connection.notifications(timeout: 5)
+        }
+    }
+}
+
+/// Streaming output for `tail`: one line (or one JSON object) per event, no buffering for widths.
+struct TailLine {
+    let ctx: Context
+
+    func write(_ e: Event, user: String) throws {
+        let record = EventPresentation.record(e, username: user)
+        switch ctx.format {
+        case .json, .ndjson:
+            try ctx.sink.write(record.canonicalText + "\n")
+        case .csv:
+            let fields = ctx.fields ?? EventPresentation.columns.filter { !$0.wide }.map(\.field)
+            try ctx.sink.write(fields.map { f in record[f].map { $0.stringValue ?? $0.canonicalText } ?? "" }.joined(separator: ",") + "\n")
+        case .table, .wide:
+            let type = e.fullTypeName.padding(20)
+            try ctx.sink.write(
+                String(e.position ?? 0).padding(8) + (e.recordedAt?.description ?? "").padding(28) + ctx.style.eventType(type)
+                    + e.aggregateID.description + "  " + user.padding(12) + EventPresentation.summary(e) + "\n")
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import DebtCore
+import LibPQ
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Everything a command needs: its invocation, where output goes and how it looks, and the backend.
+final class Context {
+    let invocation: Invocation
+    let terminal: Terminal
+    let sink = OutputSink()
+    let style: Style
+    let format: OutputFormat
+    let fields: [String]?
+    let verbose: Bool
+    let now = Timestamp.now()
+    private var connected: DirectBackend?
+
+    init(invocation: Invocation, terminal: Terminal) {
+        self.invocation = invocation
+        self.terminal = terminal
+        format = invocation.string("output").flatMap(OutputFormat.init(rawValue:)) ?? .table
+        fields = invocation.string("fields").map { $0.split(separator: ",").map { String($0).trimmingSpaces } }
+        verbose = invocation.flag("verbose")
+        let colour = terminal.stdoutIsTTY && !invocation.flag("no-color") && environment("NO_COLOR") == nil && environment("TERM") != "dumb"
+        style = Style(enabled: colour)
+    }
+
+    /// Pages long table output on a terminal, never when piped or with --no-pager.
+    func startPagerIfUseful() {
+        guard terminal.stdoutIsTTY, !invocation.flag("no-pager"), format == .table || format == .wide else { return }
+        let pager = environment("DEBTCTL_PAGER") ?? environment("PAGER") ?? "less"
+        if pager == "cat" || pager.isEmpty { return }
+        sink.startPager(pager)
+    }
+
+    func note(_ text: String) {
+        if verbose { printError("debtctl: " + text) }
+    }
+
+    func records(_ columns: [Column]) throws -> RecordWriter {
+        try RecordWriter(format: format, columns: columns, fields: fields, sink: sink, style: style, width: terminal.stdoutIsTTY ? terminal.width : nil)
+    }
+
+    /// Asks on the terminal; without one, refuses unless `--yes` was given (scripts must say so).
+    func confirm(_ question: String) throws -> Bool {
+        if invocation.flag("yes") { return true }
+        guard terminal.stdinIsTTY else {
+            throw CLIError.usage("'\(question)' needs confirmation, and standard input is not a terminal; add --yes to proceed")
+        }
+        try sink.flush()
+        var prompt = Array("\(question) [y/N] ".utf8)
+        _ = prompt.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+        var answer: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(0, &byte, 1) == 1, byte != 0x0A { answer.append(byte) }
+        let text = String(decoding: answer, as: UTF8.self).trimmingSpaces.lowercased()
+        return text == "y" || text == "yes"
+    }
+
+    /// Who is operating, for the metadata of what they append: `debtctl:<login>`.
+    var actor: String {
+        let login = environment("USER") ?? environment("LOGNAME") ?? getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? "unknown"
+        return "debtctl:\(login)"
+    }
+
+    /// The backend chosen by flags, environment and profile; connects on first use.
+    func backend() throws -> DirectBackend {
+        if let connected { return connected }
+        let target = try Target.resolve(invocation)
+        switch target {
+        case .server(let url, _):
+            throw CLIError.unavailable(
+                "server mode (\(url)) needs the admin API client, which this build of debtctl does not have yet; use --database")
+        case .database(let conninfo, let origin):
+            let backend: DirectBackend
+            do {
+                backend = try DirectBackend(conninfo: conninfo)
+            } catch let e as SQLError {
+                let shown = conninfo.isEmpty ? "libpq defaults (PG* variables)" : redactedConnectionString(conninfo)
+                if e.kind == .authentication { throw CLIError.permission("cannot log in to \(shown): \(e.message)") }
+                throw CLIError.unavailable("cannot connect to \(shown): \(e.message)")
+            }
+            note("using PostgreSQL directly: \(backend.connection.endpoint) (from \(origin))")
+            connected = backend
+            return backend
+        }
+    }
+}
+
+/// Where a command goes: the admin API or PostgreSQL, and what chose it (for `-v`).
+enum Target {
+    case server(url: String, origin: String)
+    case database(conninfo: String, origin: String)
+
+    static func resolve(_ invocation: Invocation) throws -> Target {
+        if let d = invocation.string("database") { return .database(conninfo: d, origin: "--database") }
+        if let s = invocation.string("server") { return .server(url: s, origin: "--server") }
+        if let d = environment("DEBTCTL_DATABASE_URL") { return .database(conninfo: d, origin: "DEBTCTL_DATABASE_URL") }
+        if let s = environment("DEBTCTL_SERVER") { return .server(url: s, origin: "DEBTCTL_SERVER") }
+        let config = try ConfigFile.load()
+        let explicit = invocation.string("profile") ?? environment("DEBTCTL_PROFILE")
+        if let name = explicit ?? config.currentProfile {
+            guard let p = config.profiles[name] else {
+                if explicit != nil { throw CLIError.usage("no profile '\(name)' in \(ConfigFile.path)") }
+                return .database(conninfo: "", origin: "libpq defaults")
+            }
+            if let s = p.server { return .server(url: s, origin: "profile \(name)") }
+            if let d = p.database { return .database(conninfo: d, origin: "profile \(name)") }
+            throw CLIError.usage("profile '\(name)' names neither a server nor a database")
+        }
+        return .database(conninfo: "", origin: "libpq defaults (PGHOST, PGDATABASE, …)")
+    }
+}

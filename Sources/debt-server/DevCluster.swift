@@ -1,0 +1,40 @@
+import DebtCore
+import EmbeddedPostgres
+import Foundation
+import LibPQ
+
+/// `debt-server dev up|down`: a development database that outlives the command, with demo data.
+enum DevCluster {
+    static let port = 54329
+
+    static func run(_ action: String, directory: String) async -> Int32 {
+        do {
+            if action == "down" {
+                try PostgresCluster.stopExisting(directory: directory)
+                print("stopped the development database in \(directory)")
+                return 0
+            }
+            let cluster = try PostgresCluster.start(.init(directory: directory, port: port, keepRunning: true))
+            let admin = try PQConnection(cluster.url())
+            if try admin.querySync("SELECT 1 FROM pg_database WHERE datname = 'debt_tracker'", []).isEmpty {
+                try admin.executeSync("CREATE DATABASE debt_tracker")
+            }
+            let url = cluster.url(database: "debt_tracker")
+            let store = EventStore(session: try PQConnection(url))
+            try await store.migrate()
+            if try await store.headPosition() == 0 {
+                var users: [String: Identifier] = [:]
+                for name in DemoData.users { users[name] = try await store.createUser(username: name, email: "\(name)@example.com") }
+                _ = try await store.createUser(username: "admin", isAdmin: true)
+                let n = try await DemoData.seed(store, users: users)
+                print("seeded \(n) demo events for \(DemoData.users.joined(separator: ", "))")
+            }
+            print("development database running in \(directory)")
+            print("export DEBTCTL_DATABASE_URL=\(url)")
+            return 0
+        } catch {
+            FileHandle.standardError.write(Data("debt-server: \(error)\n".utf8))
+            return 1
+        }
+    }
+}
