@@ -105,4 +105,14 @@ struct RebuildVerifyTests {
         #expect(try await !store.rebuildRunning())
         _ = try await store.rebuildProjections()
     }
+
+    @Test("a rebuild in another database on the same server does not count as ours")
+    func perDatabaseLock() async throws {
+        let (urlA, _) = try await TestDatabase.store()
+        let (_, storeB) = try await TestDatabase.store()
+        let holder = try PQConnection(urlA)
+        _ = try holder.querySync("SELECT pg_advisory_lock($1::bigint)", [String(Schema.rebuildLockKey)])
+        #expect(try await !storeB.rebuildRunning())
+        _ = try await storeB.rebuildProjections()
+    }
 }

@@ -1,5 +1,5 @@
 /// The current state of one contact, as its live events make it.
-public struct ContactState: Sendable, Hashable {
+public struct ContactState: Sendable, Hashable, AggregateReducer {
     public let id: Identifier
     public var userID: Identifier?
     public var name: String
@@ -42,32 +42,12 @@ public struct ContactState: Sendable, Hashable {
         apply(fields: event.data)
     }
 
-    /// Applies UPDATED or DELETED. A key present with `null` clears an optional field; `name` is
-    /// never cleared. CREATED and UNDO are not applied here: see `StreamReplay`.
-    public mutating func apply(_ event: Event) {
-        version = max(version, event.version)
-        switch event.eventType {
-        case .updated:
-            apply(fields: event.data)
-            updatedAt = event.timestamp
-        case .deleted:
-            isDeleted = true
-            updatedAt = event.timestamp
-        case .created, .undo:
-            break
-        }
-    }
-
-    private mutating func apply(fields data: [String: JSONValue]) {
+    mutating func apply(fields data: [String: JSONValue]) {
         if let n = data["name"]?.stringValue { name = n }
-        func set(_ key: String, _ field: inout String?) {
-            guard let v = data[key] else { return }
-            field = v.stringValue
-        }
-        set("username", &username)
-        set("phone", &phone)
-        set("email", &email)
-        set("notes", &notes)
-        set("comment", &comment)
+        assign(data, "username", to: &username)
+        assign(data, "phone", to: &phone)
+        assign(data, "email", to: &email)
+        assign(data, "notes", to: &notes)
+        assign(data, "comment", to: &comment)
     }
 }

@@ -1,5 +1,5 @@
 /// The current state of one debt transaction, as its live events make it.
-public struct TransactionState: Sendable, Hashable {
+public struct TransactionState: Sendable, Hashable, AggregateReducer {
     /// `lent`: you gave; they owe you. `owed`: they gave; you owe them.
     public enum Direction: String, Sendable, Hashable, CaseIterable { case lent, owed }
     /// `money` counts toward balances; `item` (a lent book) is tracked but has no monetary value.
@@ -64,33 +64,15 @@ public struct TransactionState: Sendable, Hashable {
         return direction == .lent ? amount : -amount
     }
 
-    public mutating func apply(_ event: Event) {
-        version = max(version, event.version)
-        switch event.eventType {
-        case .updated:
-            apply(fields: event.data)
-            updatedAt = event.timestamp
-        case .deleted:
-            isDeleted = true
-            updatedAt = event.timestamp
-        case .created, .undo:
-            break
-        }
-    }
-
-    private mutating func apply(fields data: [String: JSONValue]) {
+    mutating func apply(fields data: [String: JSONValue]) {
         if let c = data["contact_id"]?.stringValue.flatMap({ Identifier($0) }) { contactID = c }
         if let a = data["amount"]?.integerValue { amount = a }
         if let d = data["direction"]?.stringValue.flatMap({ Direction(rawValue: $0) }) { direction = d }
         if let k = data["type"]?.stringValue.flatMap({ Kind(rawValue: $0) }) { kind = k }
         if let c = data["currency"]?.stringValue { currency = c }
-        func set(_ key: String, _ field: inout String?) {
-            guard let v = data[key] else { return }
-            field = v.stringValue
-        }
-        set("description", &description)
-        set("transaction_date", &transactionDate)
-        set("due_date", &dueDate)
-        set("comment", &comment)
+        assign(data, "description", to: &description)
+        assign(data, "transaction_date", to: &transactionDate)
+        assign(data, "due_date", to: &dueDate)
+        assign(data, "comment", to: &comment)
     }
 }

@@ -78,10 +78,15 @@ extension EventStore {
         }
     }
 
-    /// True while some session holds the rebuild lock.
+    /// True while some session holds this database's rebuild lock (advisory locks are per database;
+    /// another database on the same server may be rebuilding independently).
     public func rebuildRunning() async throws -> Bool {
         let n = try await session.scalar(
-            "SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = $1::bigint",
+            """
+            SELECT count(*)::text FROM pg_locks
+             WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = $1::bigint
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """,
             [String(Schema.rebuildLockKey)])
         return (Int(n ?? "0") ?? 0) > 0
     }

@@ -1,0 +1,32 @@
+/// What contact and transaction states share: how UPDATED and DELETED change them.
+protocol AggregateReducer {
+    var version: Int64 { get set }
+    var isDeleted: Bool { get set }
+    var updatedAt: Timestamp { get set }
+    /// Takes the fields an UPDATED (or CREATED) event carries.
+    mutating func apply(fields data: [String: JSONValue])
+}
+
+extension AggregateReducer {
+    /// Applies UPDATED or DELETED. CREATED starts a state (`init(creating:)`) and UNDO is resolved by
+    /// `StreamReplay`, so neither is applied here.
+    public mutating func apply(_ event: Event) {
+        version = max(version, event.version)
+        switch event.eventType {
+        case .updated:
+            apply(fields: event.data)
+            updatedAt = event.timestamp
+        case .deleted:
+            isDeleted = true
+            updatedAt = event.timestamp
+        case .created, .undo:
+            break
+        }
+    }
+}
+
+/// Sets an optional text field from `data[key]` when the key is present: a string sets it, `null` clears it.
+func assign(_ data: [String: JSONValue], _ key: String, to field: inout String?) {
+    guard let v = data[key] else { return }
+    field = v.stringValue
+}
