@@ -15,6 +15,14 @@ let package = Package(
         .executable(name: "debt-server", targets: ["debt-server"]),
         .library(name: "DebtCore", targets: ["DebtCore"]),
     ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", exact: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", exact: "2.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
     targets: [
         // System libraries: module map + shim header, found through pkg-config.
         .systemLibrary(
@@ -44,8 +52,22 @@ let package = Package(
             name: "DebtCtl", dependencies: ["DebtCore", "LibPQ", "CCurl", "CEditLine"],
             swiftSettings: upcoming),
         .executableTarget(name: "debtctl", dependencies: ["DebtCtl"], swiftSettings: upcoming),
+        // The server: Hummingbird 2, PostgresNIO, WebSocket; every write through DebtCore's append path.
+        .target(
+            name: "DebtServer",
+            dependencies: [
+                "DebtCore", "EmbeddedPostgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming),
         .executableTarget(
-            name: "debt-server", dependencies: ["DebtCore", "LibPQ", "EmbeddedPostgres"],
+            name: "debt-server",
+            dependencies: ["DebtCore", "DebtServer", "LibPQ", "EmbeddedPostgres", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: upcoming),
 
         .testTarget(name: "DebtCoreTests", dependencies: ["DebtCore"], swiftSettings: upcoming),
@@ -53,7 +75,11 @@ let package = Package(
             name: "EventStoreTests", dependencies: ["DebtCore", "LibPQ", "EmbeddedPostgres", "TestSupport"],
             swiftSettings: upcoming),
         .testTarget(
+            name: "DebtServerTests", dependencies: ["DebtServer", "DebtCore", "LibPQ", "TestSupport"],
+            swiftSettings: upcoming),
+        .testTarget(
             name: "DebtCtlTests", dependencies: ["DebtCtl", "DebtCore", "LibPQ", "EmbeddedPostgres", "TestSupport"],
+            exclude: ["Golden"],
             swiftSettings: upcoming),
     ]
 )

@@ -38,8 +38,8 @@ struct AppendTests {
         _ = try await store.append([f.contactUpdated(c.aggregateID, version: 2, ["name": "B"])], options: .client)
         let stale = f.contactUpdated(c.aggregateID, version: 2, ["name": "C"])
         let outcome = try await store.append([stale], options: .client)
-        guard case .conflict(let message) = outcome[0] else { Issue.record("\(outcome)"); return }
-        #expect(message.contains("version conflict"))
+        guard case .conflict(let conflict) = outcome[0] else { Issue.record("\(outcome)"); return }
+        #expect(conflict.kind == .version && conflict.message.contains("version conflict"))
         #expect(try await store.headPosition() == 2)
         #expect(try await store.event(id: stale.id) == nil)
     }

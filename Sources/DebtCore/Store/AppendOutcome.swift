@@ -6,7 +6,7 @@ public enum AppendOutcome: Sendable, Hashable, CustomStringConvertible {
     case duplicate(position: Int64)
     /// Refused because of the log's current state: a stale version, an id reused with other data, an
     /// aggregate that does not exist or belongs to someone else, an undo the rules refuse.
-    case conflict(String)
+    case conflict(AppendConflict)
     /// Refused because the event itself breaks a rule.
     case invalid(ValidationError)
 
@@ -29,10 +29,36 @@ public enum AppendOutcome: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .appended(let p): return "appended at position \(p)"
         case .duplicate(let p): return "already stored at position \(p)"
-        case .conflict(let m): return m
+        case .conflict(let c): return c.message
         case .invalid(let e): return e.description
         }
     }
+}
+
+/// Why the log's state refused an event: the kind decides the HTTP status, the message is for people.
+public struct AppendConflict: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// The event's version is not the stream's next.
+        case version
+        /// The event id is already used by an event with other data.
+        case idReused
+        /// The aggregate (or the contact a transaction names) does not exist, or is someone else's.
+        case notFound
+        /// The aggregate is deleted.
+        case deleted
+        /// The undo rules refuse it (window, already undone, would orphan data).
+        case undoRefused
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
 }
 
 /// How a writer's events are checked beyond the rules every event obeys.

@@ -81,7 +81,7 @@ public struct AppendPlanner: Sendable {
                 plan.outcomes.append(
                     prior.digest == digest
                         ? .duplicate(position: prior.position)
-                        : .conflict("event id \(event.id) is already used by another event"))
+                        : .conflict(.init(.idReused, "event id \(event.id) is already used by another event")))
                 continue
             }
             do throws(ValidationError) {
@@ -96,18 +96,18 @@ public struct AppendPlanner: Sendable {
             }
             let replay = s.histories[event.stream] ?? StreamReplay()
             if let owner = replay.events.first?.userID, owner != user {
-                plan.outcomes.append(.conflict("stream \(event.stream) belongs to another user"))
+                plan.outcomes.append(.conflict(.init(.notFound, "stream \(event.stream) belongs to another user")))
                 continue
             }
             if replay.events.isEmpty, event.eventType != .created {
-                plan.outcomes.append(.conflict("\(event.stream) does not exist"))
+                plan.outcomes.append(.conflict(.init(.notFound, "\(event.stream) does not exist")))
                 continue
             }
             if event.version != replay.version + 1 {
                 plan.outcomes.append(
-                    .conflict(
-                        "version conflict on \(event.stream): it is at version \(replay.version), the event expects \(event.version - 1)"
-                    ))
+                    .conflict(.init(
+                        .version, "version conflict on \(event.stream): it is at version \(replay.version), the event expects \(event.version - 1)"
+                    )))
                 continue
             }
             if let refusal = check(event, replay: replay, snapshot: s) {
@@ -137,25 +137,25 @@ public struct AppendPlanner: Sendable {
     }
 
     /// Why `event` cannot follow `replay` in the current state, or nil.
-    private func check(_ event: Event, replay: StreamReplay, snapshot s: AppendSnapshot) -> String? {
+    private func check(_ event: Event, replay: StreamReplay, snapshot s: AppendSnapshot) -> AppendConflict? {
         let state = replay.state
         switch event.eventType {
         case .created:
             break
         case .updated, .deleted:
-            guard let state else { return "\(event.stream) does not exist" }
-            if state.isDeleted { return "\(event.stream) is deleted" }
+            guard let state else { return .init(.notFound, "\(event.stream) does not exist") }
+            if state.isDeleted { return .init(.deleted, "\(event.stream) is deleted") }
         case .undo:
-            guard let target = event.undoneEventID else { return "UNDO names no event" }
+            guard let target = event.undoneEventID else { return .init(.undoRefused, "UNDO names no event") }
             guard let targetEvent = replay.events.first(where: { $0.id == target }) else {
-                return "event \(target) is not part of \(event.stream)"
+                return .init(.undoRefused, "event \(target) is not part of \(event.stream)")
             }
             if let window = options.undoWindowSeconds, let recorded = targetEvent.recordedAt,
                 s.now.microseconds - recorded.microseconds > window * 1_000_000
             {
-                return UndoRefusal.outsideUndoWindow(target: target, seconds: window).description
+                return .init(.undoRefused, UndoRefusal.outsideUndoWindow(target: target, seconds: window).description)
             }
-            if let by = replay.undoneBy[target] { return "event \(target) is already undone by \(by)" }
+            if let by = replay.undoneBy[target] { return .init(.undoRefused, "event \(target) is already undone by \(by)") }
             let planner = UndoPlanner(history: replay)
             var context = UndoPlanner.Context()
             for c in planner.referencedContacts {
@@ -168,14 +168,14 @@ public struct AppendPlanner: Sendable {
                 _ = try planner.plan(
                     target: target, undoID: event.id, now: event.timestamp, metadata: event.metadata, context: context)
             } catch {
-                return error.description
+                return .init(.undoRefused, error.description)
             }
         }
         if event.aggregateType == .transaction, event.eventType == .created || event.eventType == .updated,
             let contact = event.data["contact_id"]?.stringValue.flatMap({ Identifier($0) })
         {
             guard let facts = s.contacts[contact], facts.userID == event.userID, facts.isLive else {
-                return "contact \(contact) does not exist or is deleted"
+                return .init(.notFound, "contact \(contact) does not exist or is deleted")
             }
         }
         return nil

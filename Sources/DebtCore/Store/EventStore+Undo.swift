@@ -18,8 +18,8 @@ extension EventStore {
             switch outcome {
             case .appended(let p): return UndoResult(plan: plan, appendedAt: p)
             case .duplicate: return UndoResult(plan: plan, appendedAt: nil)
-            case .conflict(let m) where m.hasPrefix("version conflict"): continue
-            case .conflict(let m): throw StoreError.conflict(m)
+            case .conflict(let c) where c.kind == .version: continue
+            case .conflict(let c): throw StoreError.conflict(c.message)
             case .invalid(let e): throw StoreError.conflict(e.description)
             }
         }

@@ -38,7 +38,7 @@ struct AppendPlannerTests {
         let plan = AppendPlanner(options: .client).plan([c, other], snapshot: snapshot(head: 7, stored: [c]))
         #expect(plan.outcomes[0] == .duplicate(position: 7))
         guard case .conflict(let m) = plan.outcomes[1] else { Issue.record("\(plan.outcomes[1])"); return }
-        #expect(m.contains("already used"))
+        #expect(m.kind == .idReused && m.message.contains("already used"))
         #expect(plan.appended.isEmpty)
 
         let fresh = f.contact()
@@ -55,7 +55,7 @@ struct AppendPlannerTests {
         let u2 = f.make(.contact, c.aggregateID, .updated, ["name": "C"], 2)
         let plan = AppendPlanner(options: .client).plan([u1, u2], snapshot: snapshot(head: 1, stored: [c]))
         #expect(plan.outcomes[0] == .appended(position: 2))
-        #expect(plan.outcomes[1] == .conflict("version conflict on \(c.stream): it is at version 2, the event expects 1"))
+        #expect(plan.outcomes[1] == .conflict(.init(.version, "version conflict on \(c.stream): it is at version 2, the event expects 1")))
     }
 
     @Test("another user's stream and another user's contact are refused")
@@ -69,8 +69,8 @@ struct AppendPlannerTests {
         let facts = [c.aggregateID: ContactFacts(userID: alice.user, isLive: true, balance: 0, liveTransactions: 0)]
         let plan = AppendPlanner(options: .client).plan([intrude, steal], snapshot: snapshot(head: 1, stored: [c], contacts: facts))
         #expect(plan.outcomes.allSatisfy { !$0.isAccepted })
-        #expect(plan.outcomes[0] == .conflict("stream \(c.stream) belongs to another user"))
-        #expect(plan.outcomes[1] == .conflict("contact \(c.aggregateID) does not exist or is deleted"))
+        #expect(plan.outcomes[0] == .conflict(.init(.notFound, "stream \(c.stream) belongs to another user")))
+        #expect(plan.outcomes[1] == .conflict(.init(.notFound, "contact \(c.aggregateID) does not exist or is deleted")))
     }
 
     @Test("updating a missing or deleted aggregate is a conflict; invalid events are invalid")
@@ -79,7 +79,7 @@ struct AppendPlannerTests {
         let ghost = f.make(.contact, .random(), .updated, ["name": "x"], 2)
         let bad = f.make(.contact, .random(), .created, [:], 1)
         let plan = AppendPlanner(options: .client).plan([ghost, bad], snapshot: snapshot())
-        #expect(plan.outcomes[0] == .conflict("\(ghost.stream) does not exist"))
+        #expect(plan.outcomes[0] == .conflict(.init(.notFound, "\(ghost.stream) does not exist")))
         #expect(plan.outcomes[1] == .invalid(ValidationError("event_data.name", "is required")))
     }
 
@@ -91,7 +91,7 @@ struct AppendPlannerTests {
         c.recordedAt = Timestamp(microseconds: now.microseconds - 6_000_000)
         let undo = f.undo(c, 2)
         let s = snapshot(head: 1, stored: [c], contacts: [c.aggregateID: ContactFacts(userID: f.user, isLive: true, balance: 0, liveTransactions: 0)])
-        #expect(AppendPlanner(options: .client).plan([undo], snapshot: s).outcomes == [.conflict(UndoRefusal.outsideUndoWindow(target: c.id, seconds: 5).description)])
+        #expect(AppendPlanner(options: .client).plan([undo], snapshot: s).outcomes == [.conflict(.init(.undoRefused, UndoRefusal.outsideUndoWindow(target: c.id, seconds: 5).description))])
         #expect(AppendPlanner(options: .admin).plan([undo], snapshot: s).outcomes == [.appended(position: 2)])
         let after = AppendPlanner(options: .admin).plan([undo], snapshot: s)
         #expect(after.states[c.stream] == .some(nil))
@@ -104,7 +104,7 @@ struct AppendPlannerTests {
         c.position = 1
         let s = snapshot(head: 1, stored: [c], contacts: [c.aggregateID: ContactFacts(userID: f.user, isLive: true, balance: 100, liveTransactions: 1)])
         let plan = AppendPlanner(options: .admin).plan([f.undo(c, 2)], snapshot: s)
-        #expect(plan.outcomes == [.conflict(UndoRefusal.contactHasLiveTransactions(contact: c.aggregateID, count: 1).description)])
+        #expect(plan.outcomes == [.conflict(.init(.undoRefused, UndoRefusal.contactHasLiveTransactions(contact: c.aggregateID, count: 1).description))])
         #expect(plan.appended.isEmpty)
     }
 }

@@ -1,0 +1,108 @@
+import DebtCore
+import Foundation
+public import Hummingbird
+import HummingbirdWebSocket
+public import Logging
+import ServiceLifecycle
+
+/// Builds the server: the database pool, migrations, the first admin, the routes and the services
+/// that run beside them (the pool, the notification listener).
+public enum DebtServerApp {
+    public static func build(configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+        guard let url = configuration.databaseURL, let address = DatabaseAddress(url: url) else {
+            throw ConfigurationError("the database URL must look like postgresql://user[:password]@host[:port]/database")
+        }
+        guard configuration.jwtSecret.count >= 32 else { throw ConfigurationError("the JWT secret must have at least 32 bytes") }
+        let database = Database(address: address, poolSize: configuration.databasePoolSize, logger: logger)
+        let services = Services(
+            configuration: configuration, database: database, accounts: AccountDirectory(database: database),
+            signer: TokenSigner(secret: configuration.jwtSecret), throttle: LoginThrottle(limit: configuration.loginAttemptsPerMinute),
+            hub: NotificationHub(), rebuilds: RebuildTracker(), logger: logger)
+
+        let router = Router(context: AppContext.self)
+        router.add(middleware: APIMiddleware())
+        router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(rate: Double(configuration.requestsPerSecond))))
+        if !configuration.corsOrigins.isEmpty {
+            router.add(middleware: CORSMiddleware(
+                allowOrigin: configuration.corsOrigins == ["*"] ? .all : .custom(configuration.corsOrigins.joined(separator: ", ")),
+                allowHeaders: [.authorization, .contentType, .init("Idempotency-Key")!, .ifMatch],
+                allowMethods: [.get, .post, .put, .delete, .options]))
+        }
+        router.add(middleware: AuthMiddleware(signer: services.signer, accounts: services.accounts))
+        HealthRoutes(services: services).register(router)
+        AuthRoutes(services: services).register(router)
+        SyncRoutes(services: services).register(router)
+        AggregateRoutes(services: services, kind: .contact).register(router)
+        AggregateRoutes(services: services, kind: .transaction).register(router)
+        SettingsRoutes(services: services).register(router)
+        AdminRoutes(services: services).register(router)
+        WebSocketRoutes(services: services).register(router)
+
+        var app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(autoPing: .enabled(timePeriod: .seconds(30)))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "debt-server"),
+            services: [database.client],
+            logger: logger)
+        app.beforeServerStarts {
+            try await startup(services)
+        }
+        app.addServices(ListenerService(hub: services.hub, database: database, logger: logger))
+        return app
+    }
+
+    /// Migrates, creates the first admin from the environment, seeds demo data with `--dev`.
+    static func startup(_ services: Services) async throws {
+        let applied = try await services.withStore { try await $0.migrate() }
+        if !applied.isEmpty { services.logger.info("applied migrations", metadata: ["versions": .string(applied.map(String.init).joined(separator: ","))]) }
+        let env = ProcessInfo.processInfo.environment
+        if let name = env["DEBT_ADMIN_USERNAME"], let password = env["DEBT_ADMIN_PASSWORD"] {
+            try await ensureAdmin(services, name: name, password: password)
+        } else if services.configuration.dev {
+            try await ensureAdmin(services, name: "admin", password: DebtServerApp.devAdminPassword)
+        }
+        if services.configuration.dev {
+            try await services.withStore { store in
+                guard try await store.headPosition() == 0 else { return }
+                var users: [String: Identifier] = [:]
+                let hash = try await Passwords.hash(DebtServerApp.devUserPassword, cost: services.configuration.bcryptCost)
+                for name in DemoData.users {
+                    users[name] = try await store.createUser(username: name, email: "\(name)@example.com", passwordHash: hash)
+                }
+                let n = try await DemoData.seed(store, users: users)
+                services.logger.info("seeded demo data", metadata: ["events": .stringConvertible(n)])
+            }
+        }
+    }
+
+    /// The development admin's password (only with `--dev`; documented in the README).
+    public static let devAdminPassword = "admin-dev-password"
+    /// The demo users' password (only with `--dev`).
+    public static let devUserPassword = "demo-password"
+
+    static func ensureAdmin(_ services: Services, name: String, password: String) async throws {
+        guard try await services.accounts.byName(name) == nil else { return }
+        try Passwords.validate(password)
+        let hash = try await Passwords.hash(password, cost: services.configuration.bcryptCost)
+        _ = try await services.withStore { try await $0.createUser(username: name, passwordHash: hash, isAdmin: true) }
+        services.logger.info("created admin account", metadata: ["username": .string(name)])
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ d: String) { description = d }
+}
+
+/// Runs the NOTIFY listener for the application's lifetime.
+struct ListenerService: Service {
+    let hub: NotificationHub
+    let database: Database
+    let logger: Logger
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            await hub.listen(database: database, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Crypto
+import DebtCore
+import Foundation
+
+/// HS256 JSON Web Tokens: `{"sub": user id, "name", "adm": is admin, "iat", "exp"}`.
+struct TokenSigner: Sendable {
+    struct Claims: Sendable, Equatable {
+        let userID: Identifier
+        let username: String
+        let isAdmin: Bool
+        let issuedAt: Int64
+        let expiresAt: Int64
+    }
+
+    enum Failure: Error { case malformed, badSignature, expired }
+
+    let key: SymmetricKey
+
+    init(secret: [UInt8]) { key = SymmetricKey(data: secret) }
+
+    func sign(_ c: Claims) -> String {
+        let header = base64URL(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
+        let payload: JSONValue = [
+            "sub": .string(c.userID.description), "name": .string(c.username), "adm": .bool(c.isAdmin),
+            "iat": .integer(c.issuedAt), "exp": .integer(c.expiresAt),
+        ]
+        let body = header + "." + base64URL(Array(payload.canonicalText.utf8))
+        let mac = HMAC<Crypto.SHA256>.authenticationCode(for: Array(body.utf8), using: key)
+        return body + "." + base64URL(Array(mac))
+    }
+
+    func verify(_ token: String, now: Int64) throws(Failure) -> Claims {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let header = decode(parts[0]), let payload = decode(parts[1]), let signature = decode(parts[2]) else {
+            throw .malformed
+        }
+        guard (try? JSONValue(parsing: header))?["alg"] == "HS256" else { throw .malformed }
+        let signed = Array((parts[0] + "." + parts[1]).utf8)
+        guard HMAC<Crypto.SHA256>.isValidAuthenticationCode(signature, authenticating: signed, using: key) else { throw .badSignature }
+        guard let claims = try? JSONValue(parsing: payload), let sub = claims["sub"]?.stringValue.flatMap({ Identifier($0) }),
+              let name = claims["name"]?.stringValue, let exp = claims["exp"]?.integerValue, let iat = claims["iat"]?.integerValue
+        else { throw .malformed }
+        guard exp > now else { throw .expired }
+        return Claims(userID: sub, username: name, isAdmin: claims["adm"]?.boolValue ?? false, issuedAt: iat, expiresAt: exp)
+    }
+
+    private func base64URL(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    private func decode(_ part: Substring) -> [UInt8]? {
+        var s = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while s.count % 4 != 0 { s += "=" }
+        return Data(base64Encoded: s).map(Array.init)
+    }
+}

@@ -1,0 +1,47 @@
+import DebtCore
+import Logging
+import PostgresNIO
+
+/// The PostgresNIO driver of the store's `SQLSession` protocol: one leased connection.
+final class NIOSession: SQLSession {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    init(_ connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    func query(_ sql: String, _ parameters: [String?]) async throws -> [[String?]] {
+        var bindings = PostgresBindings(capacity: parameters.count)
+        for p in parameters {
+            if let p { bindings.append(p) } else { bindings.appendNull() }
+        }
+        do {
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            var out: [[String?]] = []
+            for try await row in rows {
+                var values: [String?] = []
+                for cell in row { values.append(try cell.decode(String?.self)) }
+                out.append(values)
+            }
+            return out
+        } catch let error as PSQLError {
+            throw NIOSession.translate(error)
+        }
+    }
+
+    func execute(_ sql: String) async throws {
+        for statement in SQLScript.statements(sql) { _ = try await query(statement, []) }
+    }
+
+    /// PostgresNIO's error as the store's: SQLSTATE and the server's message, never the query text.
+    static func translate(_ error: PSQLError) -> SQLError {
+        if let state = error.serverInfo?[.sqlState] {
+            let message = error.serverInfo?[.message] ?? "database error"
+            let auth = state.hasPrefix("28") || state == "42501"
+            return SQLError(kind: auth ? .authentication : .statement, sqlState: state, message: message)
+        }
+        return SQLError(kind: .connection, sqlState: nil, message: "database connection failed (\(error.code))")
+    }
+}

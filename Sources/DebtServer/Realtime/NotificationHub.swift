@@ -1,0 +1,69 @@
+import DebtCore
+import Logging
+import PostgresNIO
+
+/// Fans PostgreSQL `NOTIFY` messages out to this instance's WebSocket clients: each user gets only
+/// their own events, admins get all. Because notifications come from PostgreSQL, a write through any
+/// instance reaches clients of every instance.
+actor NotificationHub {
+    struct Subscriber {
+        let userID: Identifier
+        let isAdmin: Bool
+        let continuation: AsyncStream<String>.Continuation
+    }
+
+    private var subscribers: [Identifier: Subscriber] = [:]
+    /// Messages a client may have waiting before it counts as too slow and is dropped.
+    let bufferLimit = 256
+
+    func subscribe(user: AuthenticatedUser) -> (Identifier, AsyncStream<String>) {
+        let id = Identifier.random()
+        let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(bufferLimit))
+        subscribers[id] = Subscriber(userID: user.id, isAdmin: user.isAdmin, continuation: continuation)
+        return (id, stream)
+    }
+
+    func unsubscribe(_ id: Identifier) {
+        subscribers.removeValue(forKey: id)?.continuation.finish()
+    }
+
+    var count: Int { subscribers.count }
+
+    /// Delivers one NOTIFY payload (`Event.notificationJSON`) as the contract's `{"type", "data"}` frame.
+    func deliver(payload: String) {
+        guard let json = try? JSONValue(parsing: payload), let user = json["user_id"]?.stringValue.flatMap({ Identifier($0) }),
+              let type = json["type"]?.stringValue else { return }
+        let frame = JSONValue.object([
+            "type": .string(type),
+            "data": .object([
+                "event_id": json["event_id"] ?? .null, "aggregate_id": json["aggregate_id"] ?? .null, "position": json["position"] ?? .null,
+                "event_type": json["event_type"] ?? .null, "user_id": .string(user.description),
+            ]),
+        ]).canonicalText
+        for (id, s) in subscribers where s.userID == user || s.isAdmin {
+            if case .dropped = s.continuation.yield(frame) {
+                // The client has not read `bufferLimit` messages: drop it rather than hold everyone back.
+                unsubscribe(id)
+            }
+        }
+    }
+
+    /// Listens on the notification channel until cancelled, reconnecting after failures.
+    func listen(database: Database, logger: Logger) async {
+        var delay: Duration = .milliseconds(100)
+        while !Task.isCancelled {
+            do {
+                try await database.client.withConnection { connection in
+                    let notifications = try await connection.listen(Schema.notifyChannel)
+                    delay = .milliseconds(100)
+                    for try await n in notifications { self.deliver(payload: n.payload) }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("notification listener lost its connection; retrying", metadata: ["retry_in_ms": .stringConvertible(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)])
+            }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
+}
