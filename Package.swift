@@ -75,7 +75,11 @@ let package = Package(
             name: "EventStoreTests", dependencies: ["DebtCore", "LibPQ", "EmbeddedPostgres", "TestSupport"],
             swiftSettings: upcoming),
         .testTarget(
-            name: "DebtServerTests", dependencies: ["DebtServer", "DebtCore", "LibPQ", "TestSupport"],
+            name: "DebtServerTests",
+            dependencies: [
+                "DebtServer", "DebtCore", "LibPQ", "TestSupport",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
             swiftSettings: upcoming),
         .testTarget(
             name: "DebtCtlTests", dependencies: ["DebtCtl", "DebtCore", "LibPQ", "EmbeddedPostgres", "TestSupport"],

@@ -82,7 +82,6 @@ while !args.isEmpty {
         positional.append(a)
     }
 }
-if config.databaseURL != nil, dataDir != nil { fail("--database-url and --data-dir exclude each other", code: 2) }
 config.dataDirectory = dataDir ?? ".debt-tracker"
 
 switch (command, subcommand) {

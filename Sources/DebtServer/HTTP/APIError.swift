@@ -43,12 +43,12 @@ struct APIError: Error, HTTPResponseError {
         case let e as SQLError:
             if e.kind == .connection { return APIError(.serviceUnavailable, "database unavailable") }
             return APIError(.internalServerError, "internal error")
-        case let e as HTTPError:
+        case let e as any HTTPResponseError where e.status.code < 500:
+            // Hummingbird's and NIO's own client errors (unknown route, body over the limit, …).
             switch e.status {
             case .contentTooLarge: return APIError(.contentTooLarge, "request body is larger than the limit")
             case .notFound: return .notFound("no such route")
-            case .methodNotAllowed: return APIError(.methodNotAllowed, "method not allowed")
-            default: return APIError(e.status, e.body ?? e.status.reasonPhrase)
+            default: return APIError(e.status, (e as? HTTPError)?.body ?? e.status.reasonPhrase)
             }
         default:
             return APIError(.internalServerError, "internal error")

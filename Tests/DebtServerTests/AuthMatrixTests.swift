@@ -1,0 +1,89 @@
+import Crypto
+import DebtCore
+@testable import DebtServer
+import Foundation
+import Testing
+
+@Suite("Auth matrix: every route × every kind of caller")
+struct AuthMatrixTests {
+    enum Caller: CaseIterable { case none, malformed, expired, wrongSignature, user, otherUser, admin }
+
+    /// (method, path, body, needs admin). `{c}` is a contact of `user`, `{e}` one of their events.
+    static let routes: [(String, String, String?, Bool)] = [
+        ("GET", "/api/sync/hash", nil, false), ("GET", "/api/sync/events?after=0", nil, false),
+        ("POST", "/api/sync/events", "[]", false), ("GET", "/api/contacts", nil, false),
+        ("POST", "/api/contacts", "{\"name\":\"x\"}", false), ("GET", "/api/contacts/{c}", nil, false),
+        ("PUT", "/api/contacts/{c}", "{\"notes\":\"n\"}", false), ("GET", "/api/transactions", nil, false),
+        ("GET", "/api/settings", nil, false), ("PUT", "/api/settings/theme", "{\"value\":\"dark\"}", false),
+        ("GET", "/api/admin/events", nil, true), ("GET", "/api/admin/events/latest", nil, true),
+        ("GET", "/api/admin/events/{e}", nil, true), ("GET", "/api/admin/contacts", nil, true),
+        ("GET", "/api/admin/transactions", nil, true), ("GET", "/api/admin/projections/status", nil, true),
+        ("GET", "/api/admin/users", nil, true), ("GET", "/api/admin/total-debt", nil, true),
+        ("DELETE", "/api/admin/events/{e}?dry_run=true", nil, true), ("GET", "/api/admin/streams/contact-{c}", nil, true),
+        ("GET", "/api/admin/users/{u}/backup", nil, true), ("GET", "/api/admin/users/{u}/login-logs", nil, true),
+    ]
+
+    @Test("expected status for every route and caller")
+    func matrix() async throws {
+        let s = try await ServerProcess.start()
+        let (user, userID) = try await s.login("alice")
+        let (other, _) = try await s.login("mallory")
+        let admin = try await s.adminToken()
+        let created = try await s.request("POST", "/api/contacts", token: user, json: ["name": "Grace"])
+        let contact = try #require(created.json["id"]?.stringValue)
+        let events = try await s.request("GET", "/api/sync/events?after=0", token: user)
+        let event = try #require(events.json.arrayValue?.first?["id"]?.stringValue)
+        let signer = TokenSigner(secret: Array(ServerProcess.secret.utf8))
+        let now = Int64(Date().timeIntervalSince1970)
+        let expired = signer.sign(.init(userID: userID, username: "alice", isAdmin: false, issuedAt: now - 7200, expiresAt: now - 3600))
+        let forged = TokenSigner(secret: Array("another-secret-another-secret-another".utf8))
+            .sign(.init(userID: userID, username: "alice", isAdmin: true, issuedAt: now, expiresAt: now + 3600))
+
+        for (method, template, body, needsAdmin) in Self.routes {
+            let path = template.replacingOccurrences(of: "{c}", with: contact).replacingOccurrences(of: "{e}", with: event)
+                .replacingOccurrences(of: "{u}", with: userID.description)
+            for caller in Caller.allCases {
+                let token: String? = switch caller {
+                case .none: nil
+                case .malformed: "not.a.token"
+                case .expired: expired
+                case .wrongSignature: forged
+                case .user: user
+                case .otherUser: other
+                case .admin: admin
+                }
+                let r = try await s.request(method, path, token: token, body: body)
+                let expected: Set<Int>
+                switch caller {
+                case .none, .malformed, .expired, .wrongSignature: expected = [401]
+                case .user: expected = needsAdmin ? [403] : [200, 201]
+                case .otherUser: expected = needsAdmin ? [403] : (path.contains(contact) ? [404] : [200, 201])
+                case .admin: expected = needsAdmin ? [200] : (path.contains(contact) ? [404] : [200, 201])
+                }
+                #expect(expected.contains(r.status), "\(method) \(path) as \(caller): \(r.status) \(r.body.prefix(200))")
+                if r.status >= 400 { #expect(r.json["error"] != nil) }
+            }
+        }
+    }
+
+    @Test("a user never sees another user's data")
+    func tenancy() async throws {
+        let s = try await ServerProcess.start()
+        let (alice, _) = try await s.login("alice")
+        let (bob, _) = try await s.login("bob")
+        _ = try await s.request("POST", "/api/contacts", token: alice, json: ["name": "Alice's friend"])
+        #expect(try await s.request("GET", "/api/contacts", token: bob).json == .array([]))
+        #expect(try await s.request("GET", "/api/sync/events?after=0", token: bob).json == .array([]))
+        #expect(try await s.request("GET", "/api/sync/hash", token: bob).json["event_count"] == .integer(0))
+        #expect(try await s.request("GET", "/api/contacts", token: alice).json.arrayValue?.count == 1)
+    }
+
+    @Test("a deleted account's token stops working")
+    func deletedAccount() async throws {
+        let s = try await ServerProcess.start()
+        let (token, id) = try await s.login("temp")
+        #expect(try await s.request("GET", "/api/contacts", token: token).status == 200)
+        #expect(try await s.request("DELETE", "/api/admin/users/\(id)", token: try await s.adminToken()).status == 200)
+        #expect(try await s.request("GET", "/api/contacts", token: token).status == 401)
+    }
+}

@@ -1,0 +1,123 @@
+import DebtCore
+import Foundation
+import TestSupport
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// A real `debt-server` process on a free port, against a fresh harness database.
+final class ServerProcess: @unchecked Sendable {
+    static let secret = "test-secret-0123456789-0123456789-abcdef"
+    static let adminPassword = "admin-password-123"
+
+    let url: String
+    let databaseURL: String
+    let port: Int
+    let process: CommandRunner.Running
+
+    /// Starts a server; `databaseURL` nil makes a new database, otherwise shares one (multi-instance tests).
+    static func start(databaseURL: String? = nil, environment: [String: String] = [:]) async throws -> ServerProcess {
+        let db: String
+        if let databaseURL { db = databaseURL } else { db = try await TestDatabase.create() }
+        let port = try freePort()
+        var env = [
+            "DEBT_JWT_SECRET": secret, "DEBT_ADMIN_USERNAME": "root", "DEBT_ADMIN_PASSWORD": adminPassword,
+            "DEBT_BCRYPT_COST": "4", "LOG_LEVEL": "warning",
+        ]
+        env.merge(environment) { $1 }
+        let process = try CommandRunner.start(
+            "debt-server", ["serve", "--database-url", db, "--port", String(port), "--data-dir", NSTemporaryDirectory() + "debt-srv-\(port)"],
+            environment: env)
+        let server = ServerProcess(url: "http://127.0.0.1:\(port)", databaseURL: db, port: port, process: process)
+        for _ in 0..<200 {
+            if let r = try? await server.request("GET", "/health/ready"), r.status == 200 { return server }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        process.signal(SIGKILL)
+        let result = process.wait()
+        throw ServerFailed(message: "server did not become ready: \(result.stderr)")
+    }
+
+    private init(url: String, databaseURL: String, port: Int, process: CommandRunner.Running) {
+        self.url = url
+        self.databaseURL = databaseURL
+        self.port = port
+        self.process = process
+    }
+
+    deinit {
+        process.signal(SIGKILL)
+        _ = process.wait()
+    }
+
+    struct Reply {
+        let status: Int
+        let body: String
+        let headers: [String: String]
+        var json: JSONValue { (try? JSONValue(parsing: body)) ?? .null }
+    }
+
+    func request(_ method: String, _ path: String, token: String? = nil, json: JSONValue? = nil, body: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
+        var r = URLRequest(url: URL(string: url + path)!)
+        r.httpMethod = method
+        if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let json { r.httpBody = Data(json.canonicalText.utf8) } else if let body { r.httpBody = Data(body.utf8) }
+        if r.httpBody != nil { r.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        for (k, v) in headers { r.setValue(v, forHTTPHeaderField: k) }
+        let (data, response) = try await URLSession.shared.data(for: r)
+        let http = response as! HTTPURLResponse
+        var h: [String: String] = [:]
+        for (k, v) in http.allHeaderFields { h[String(describing: k).lowercased()] = String(describing: v) }
+        return Reply(status: http.statusCode, body: String(decoding: data, as: UTF8.self), headers: h)
+    }
+
+    /// Logs in (creating the user through the admin API first when `create`), returns (token, user id).
+    func login(_ username: String, password: String = "password-123", create: Bool = true, admin: Bool = false) async throws -> (String, Identifier) {
+        if create {
+            let root = try await adminToken()
+            let r = try await request("POST", "/api/admin/users", token: root, json: ["username": .string(username), "password": .string(password), "is_admin": .bool(admin)])
+            guard r.status == 201 else { throw ServerFailed(message: "create user: \(r.status) \(r.body)") }
+        }
+        let r = try await request("POST", "/api/auth/login", json: ["username": .string(username), "password": .string(password)])
+        guard r.status == 200, let token = r.json["token"]?.stringValue, let id = r.json["user_id"]?.stringValue.flatMap({ Identifier($0) }) else {
+            throw ServerFailed(message: "login: \(r.status) \(r.body)")
+        }
+        return (token, id)
+    }
+
+    private var cachedAdmin: String?
+    func adminToken() async throws -> String {
+        if let cachedAdmin { return cachedAdmin }
+        let r = try await request("POST", "/api/auth/admin/login", json: ["username": "root", "password": .string(Self.adminPassword)])
+        guard let t = r.json["token"]?.stringValue else { throw ServerFailed(message: "admin login: \(r.body)") }
+        cachedAdmin = t
+        return t
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+struct ServerFailed: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// Contract-shaped events for a user, with fixed-step timestamps.
+struct ClientEvents {
+    var clock = Timestamp.now().microseconds
+
+    mutating func make(_ a: AggregateType, _ id: Identifier, _ t: EventType, _ data: [String: JSONValue], _ v: Int64) -> Event {
+        clock += 1000
+        return Event(id: .random(), aggregateType: a, aggregateID: id, eventType: t, data: data, timestamp: Timestamp(microseconds: clock), version: v)
+    }
+}
