@@ -1,0 +1,70 @@
+import DebtCore
+import Foundation
+import Testing
+
+@Suite("Contacts and transactions API")
+struct RestTests {
+    @Test("create, read, update with versions (409 when stale), delete; balances follow")
+    func lifecycle() async throws {
+        let s = try await ServerProcess.start()
+        let (token, _) = try await s.login("ada")
+        let c = try await s.request("POST", "/api/contacts", token: token, json: ["name": "Grace", "phone": "+1", "ignored_field": true])
+        #expect(c.status == 201)
+        let id = try #require(c.json["id"]?.stringValue)
+        #expect(c.json["balance"] == .integer(0) && c.json["version"] == .integer(1))
+        let t = try await s.request("POST", "/api/transactions", token: token, json: ["contact_id": .string(id), "amount": 1500, "direction": "lent", "description": "Lunch"])
+        #expect(t.status == 201, "\(t.body)")
+        let tid = try #require(t.json["id"]?.stringValue)
+        _ = try await s.request("POST", "/api/transactions", token: token, json: ["contact_id": .string(id), "amount": 500, "direction": "owed"])
+        #expect(try await s.request("GET", "/api/contacts/\(id)", token: token).json["balance"] == .integer(1000))
+
+        let updated = try await s.request("PUT", "/api/contacts/\(id)", token: token, json: ["notes": "met at the conference", "version": 1])
+        #expect(updated.status == 200 && updated.json["version"] == .integer(2) && updated.json["notes"] == "met at the conference")
+        let stale = try await s.request("PUT", "/api/contacts/\(id)", token: token, json: ["notes": "lost update", "version": 1])
+        #expect(stale.status == 409)
+        #expect(stale.json["error"]?.stringValue?.hasPrefix("Version conflict") == true)
+        let ifMatch = try await s.request("PUT", "/api/contacts/\(id)", token: token, json: ["notes": "x"], headers: ["If-Match": "\"1\""])
+        #expect(ifMatch.status == 409)
+
+        let amount = try await s.request("PUT", "/api/transactions/\(tid)", token: token, json: ["amount": 2500])
+        #expect(amount.status == 200 && amount.json["amount"] == .integer(2500) && amount.json["direction"] == "lent")
+        #expect(try await s.request("GET", "/api/contacts/\(id)", token: token).json["balance"] == .integer(2000))
+
+        #expect(try await s.request("DELETE", "/api/transactions/\(tid)", token: token).status == 200)
+        #expect(try await s.request("GET", "/api/contacts/\(id)", token: token).json["balance"] == .integer(-500))
+        let gone = try await s.request("PUT", "/api/transactions/\(tid)", token: token, json: ["amount": 1])
+        #expect(gone.status == 410)
+        #expect(try await s.request("GET", "/api/transactions", token: token).json.arrayValue?.count == 1)
+    }
+
+    @Test("Idempotency-Key: the same request again returns the first result; another request with the key is 422")
+    func idempotency() async throws {
+        let s = try await ServerProcess.start()
+        let (token, _) = try await s.login("ada")
+        let first = try await s.request("POST", "/api/contacts", token: token, json: ["name": "Once"], headers: ["Idempotency-Key": "abc-1"])
+        let second = try await s.request("POST", "/api/contacts", token: token, json: ["name": "Once"], headers: ["Idempotency-Key": "abc-1"])
+        #expect(first.status == 201 && second.status == 201)
+        #expect(first.json == second.json)
+        let other = try await s.request("POST", "/api/contacts", token: token, json: ["name": "Twice"], headers: ["Idempotency-Key": "abc-1"])
+        #expect(other.status == 422)
+        // Concurrent retries with one key: still exactly one contact.
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask { try await s.request("POST", "/api/contacts", token: token, json: ["name": "Race"], headers: ["Idempotency-Key": "race"]).status }
+            }
+            for try await status in group { #expect(status == 201) }
+        }
+        let names = try await s.request("GET", "/api/contacts", token: token).json.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+        #expect(names.sorted() == ["Once", "Race"])
+    }
+
+    @Test("settings are per user")
+    func settings() async throws {
+        let s = try await ServerProcess.start()
+        let (a, _) = try await s.login("ada")
+        let (b, _) = try await s.login("bea")
+        #expect(try await s.request("PUT", "/api/settings/theme", token: a, json: ["value": ["mode": "dark"]]).status == 200)
+        #expect(try await s.request("GET", "/api/settings", token: a).json == ["theme": ["mode": "dark"]])
+        #expect(try await s.request("GET", "/api/settings", token: b).json == .object([:]))
+    }
+}
