@@ -26,6 +26,7 @@ public enum CLI {
         ["config", "view"]: ConfigCommands.view,
         ["config", "use"]: ConfigCommands.use,
         ["config", "set"]: ConfigCommands.set,
+        ["login"]: LoginCommand.run,
         ["version"]: { ctx in
             try ctx.sink.write("debtctl \(CLI.version) (event store schema \(Schema.latestVersion))\n")
             return ExitStatus.ok

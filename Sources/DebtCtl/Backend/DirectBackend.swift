@@ -3,10 +3,11 @@ import LibPQ
 
 /// Direct mode: PostgreSQL through libpq, with the same `EventStore` (and so the same append path and
 /// rules) as the server.
-final class DirectBackend {
+final class DirectBackend: Backend {
     let connection: PQConnection
     let store: EventStore
-    private var usernames: [Identifier: String]?
+    private var names: [Identifier: String]?
+    private var listening = false
 
     init(conninfo: String) throws {
         connection = try PQConnection(conninfo)
@@ -14,14 +15,32 @@ final class DirectBackend {
         store = EventStore(session: connection)
     }
 
-    /// Fails clearly when the database has no event store (or an older schema than this program).
+    var endpoint: String { "PostgreSQL \(connection.endpoint)" }
+
+    /// Fails clearly when the database has no event store.
     func requireSchema() async throws {
-        let version = try await store.schemaVersion()
-        if version == 0 { throw CLIError.failure("\(connection.endpoint) has no Debt Tracker schema; run 'debt-server migrate' first") }
+        if try await store.schemaVersion() == 0 {
+            throw CLIError.failure("\(connection.endpoint) has no Debt Tracker schema; run 'debt-server migrate' first")
+        }
     }
 
-    /// Streams the events a query matches, row by row (memory stays flat for any result size).
-    func streamEvents(_ query: EventQuery, _ body: (Event) throws -> Void) throws {
+    func resolveUser(_ nameOrID: String?) async throws -> Identifier? {
+        guard let nameOrID else { return nil }
+        guard let id = try await store.resolveUser(nameOrID) else { throw CLIError.usage("no user '\(nameOrID)'") }
+        return id
+    }
+
+    func usernames() async throws -> [Identifier: String] {
+        if let names { return names }
+        var map: [Identifier: String] = [:]
+        for r in try await connection.query("SELECT id::text, username FROM users", []) {
+            if let i = r[0].flatMap({ Identifier($0) }), let n = r[1] { map[i] = n }
+        }
+        names = map
+        return map
+    }
+
+    func streamEvents(_ query: EventQuery, _ body: (Event) throws -> Void) async throws {
         let (sql, params) = query.sql()
         try connection.stream(sql, params) { row in
             try body(try EventRow.decode(row))
@@ -29,23 +48,71 @@ final class DirectBackend {
         }
     }
 
-    /// Account names by id, loaded once per command (there are few users).
-    func username(_ id: Identifier?) async throws -> String {
-        guard let id else { return "" }
-        if usernames == nil {
-            var map: [Identifier: String] = [:]
-            for r in try await connection.query("SELECT id::text, username FROM users", []) {
-                if let i = r[0].flatMap({ Identifier($0) }), let n = r[1] { map[i] = n }
-            }
-            usernames = map
-        }
-        return usernames?[id] ?? id.description
+    func eventDetail(_ id: Identifier) async throws -> (event: Event, undoneBy: [Identifier]) {
+        guard let e = try await store.event(id: id) else { throw StoreError.notFound("event \(id) does not exist") }
+        return (e, try await store.undos(of: id).map(\.id))
     }
 
-    /// A user id from `--user` (name or id); a usage error naming the user when there is none.
-    func user(_ nameOrID: String?) async throws -> Identifier? {
-        guard let nameOrID else { return nil }
-        guard let id = try await store.resolveUser(nameOrID) else { throw CLIError.usage("no user '\(nameOrID)'") }
-        return id
+    func stream(_ id: StreamID) async throws -> StreamReplay { try await store.stream(id) }
+    func contacts(_ filter: EventStore.ListFilter) async throws -> [JSONValue] { try await store.contacts(filter) }
+    func transactions(_ filter: EventStore.ListFilter, id: Identifier?) async throws -> [JSONValue] { try await store.transactions(filter, id: id) }
+    func totals(userID: Identifier?) async throws -> [JSONValue] { try await store.totals(userID: userID) }
+    func users(id: Identifier?) async throws -> [JSONValue] { try await store.users(id: id) }
+    func headPosition() async throws -> Int64 { try await store.headPosition() }
+    func rebuildRunning() async throws -> Bool { try await store.rebuildRunning() }
+
+    func projectionStatus() async throws -> [JSONValue] {
+        try await requireSchema()
+        return try await store.projectionStatus()
+    }
+
+    func rebuild(progress: @escaping (Int64, Int64) -> Void) async throws -> JSONValue {
+        try await requireSchema()
+        let r = try await store.rebuildProjections(progress: progress)
+        return .object([
+            "status": "success", "events_processed": .integer(r.eventsProcessed), "caught_up": .integer(r.caughtUp),
+            "head": .integer(r.head), "contacts": .integer(r.contacts), "transactions": .integer(r.transactions),
+        ])
+    }
+
+    func verify(progress: @escaping (Int64, Int64) -> Void) async throws -> (head: Int64, replayed: Int64, drifts: [JSONValue]) {
+        try await requireSchema()
+        let r = try await store.verifyProjections(progress: progress)
+        return (r.head, r.eventsReplayed, r.drifts.map(\.json))
+    }
+
+    func undo(_ id: Identifier, reason: String?, actor: String, dryRun: Bool) async throws -> (plan: JSONValue, appendedAt: Int64?) {
+        let r = try await store.undo(eventID: id, metadata: EventMetadata(actor: actor, reason: reason, source: "debtctl"), dryRun: dryRun)
+        return (r.plan.json, r.appendedAt)
+    }
+
+    func health() async throws -> [JSONValue] {
+        var checks: [JSONValue] = [HealthCheck.make("database", true, "\(connection.endpoint), PostgreSQL \(connection.serverVersion / 10000).\(connection.serverVersion % 100)")]
+        let version = try await store.schemaVersion()
+        checks.append(HealthCheck.make("schema", version == Schema.latestVersion, "version \(version) of \(Schema.latestVersion)"))
+        if version > 0 { checks += HealthCheck.projections(try await store.projectionStatus()) }
+        return checks
+    }
+
+    func waitForEvents(timeout: Double) async throws {
+        if !listening {
+            try connection.executeSync("LISTEN \(Schema.notifyChannel)")
+            listening = true
+        }
+        _ = try connection.notifications(timeout: timeout)
+    }
+}
+
+enum HealthCheck {
+    static func make(_ name: String, _ ok: Bool, _ detail: String) -> JSONValue {
+        .object(["check": .string(name), "status": .string(ok ? "ok" : "fail"), "detail": .string(detail)])
+    }
+
+    static func projections(_ rows: [JSONValue]) -> [JSONValue] {
+        rows.map { p in
+            let state = p["state"]?.stringValue ?? "?"
+            return make("projection \(p["name"]?.stringValue ?? "?")", state == "ok" || state == "rebuilding",
+                        "\(state), lag \(p["lag"]?.integerValue ?? 0), \(p["rows"]?.integerValue ?? 0) rows")
+        }
     }
 }

@@ -1,5 +1,4 @@
 import DebtCore
-import LibPQ
 
 enum EventsCommands {
     /// `events list`: filters → one parameterized query, rows streamed straight to the output.
@@ -19,7 +18,7 @@ enum EventsCommands {
             if let other = q.aggregateID, other != id { throw CLIError.usage("--aggregate-id contradicts --stream") }
             q.aggregateID = id
         }
-        q.userID = try await backend.user(inv.string("user"))
+        q.userID = try await backend.resolveUser(inv.string("user"))
         q.search = inv.string("search")
         q.recordedFrom = inv.time("since", now: ctx.now)
         q.recordedUntil = inv.time("until", now: ctx.now)
@@ -31,20 +30,12 @@ enum EventsCommands {
         let out = try ctx.records(EventPresentation.columns)
         if limit == 0 || limit > 200 { ctx.startPagerIfUseful() }
         try out.begin()
-        var names: [Identifier: String] = [:]
-        for (id, name) in try await allUsernames(backend) { names[id] = name }
-        try backend.streamEvents(q) { e in
+        let names = try await backend.usernames()
+        try await backend.streamEvents(q) { e in
             try out.emit(EventPresentation.record(e, username: e.userID.flatMap { names[$0] } ?? ""))
         }
         try out.end()
         return ExitStatus.ok
-    }
-
-    static func allUsernames(_ backend: DirectBackend) async throws -> [(Identifier, String)] {
-        try await backend.connection.query("SELECT id::text, username FROM users", []).compactMap { r in
-            guard let id = r[0].flatMap({ Identifier($0) }), let n = r[1] else { return nil }
-            return (id, n)
-        }
     }
 
     /// `events show`: the envelope, data, metadata, and the undo links both ways.
@@ -52,11 +43,12 @@ enum EventsCommands {
         let text = ctx.invocation.positionals[0]
         guard let id = Identifier(text) else { throw CLIError.usage("EVENT_ID must be a UUID, got '\(text)'") }
         let backend = try ctx.backend()
-        guard let e = try await backend.store.event(id: id) else { throw StoreError.notFound("event \(id) does not exist") }
-        let undos = try await backend.store.undos(of: id)
-        guard case .object(var o) = EventPresentation.record(e, username: try await backend.username(e.userID)) else { return 1 }
+        let (e, undos) = try await backend.eventDetail(id)
+        let names = try await backend.usernames()
+        let owner = e.userID.flatMap { names[$0] } ?? ""
+        guard case .object(var o) = EventPresentation.record(e, username: owner) else { return 1 }
         o["stream"] = .string(e.stream.description)
-        o["undone_by"] = .array(undos.map { .string($0.id.description) })
+        o["undone_by"] = .array(undos.map { .string($0.description) })
         o["undoes"] = e.undoneEventID.map { .string($0.description) } ?? .null
         let record = JSONValue.object(o)
         switch ctx.format {
@@ -71,14 +63,12 @@ enum EventsCommands {
             var lines: [(String, String)] = [
                 ("Event", e.id.description), ("Type", s.eventType(e.fullTypeName)), ("Stream", e.stream.description),
                 ("Version", String(e.version)), ("Position", String(e.position ?? 0)),
-                ("User", "\(try await backend.username(e.userID)) (\(e.userID?.description ?? "?"))"),
+                ("User", "\(owner) (\(e.userID?.description ?? "?"))"),
                 ("Recorded", e.recordedAt?.description ?? ""), ("Timestamp", e.timestamp.description + "  (on the device)"),
                 ("Actor", e.metadata.actor ?? "-"), ("Reason", e.metadata.reason ?? "-"), ("Source", e.metadata.source ?? "-"),
             ]
             if let target = e.undoneEventID { lines.append(("Undoes", target.description)) }
-            for u in undos {
-                lines.append(("Undone by", "\(u.id) at position \(u.position ?? 0)" + (u.metadata.reason.map { ": \($0)" } ?? "")))
-            }
+            for u in undos { lines.append(("Undone by", u.description)) }
             var text = ""
             for (k, v) in lines { text += s.bold((k + ":").padding(12)) + v + "\n" }
             text += s.bold("Data:") + "\n" + JSONValue.object(e.data).prettyText.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
@@ -92,33 +82,34 @@ enum EventsCommands {
         let inv = ctx.invocation
         let backend = try ctx.backend()
         var q = EventQuery()
-        q.userID = try await backend.user(inv.string("user"))
+        q.userID = try await backend.resolveUser(inv.string("user"))
         q.newestFirst = true
         q.limit = Int(inv.integer("lines") ?? 10)
-        var names: [Identifier: String] = [:]
-        for (id, name) in try await allUsernames(backend) { names[id] = name }
-        let recent = q.limit == 0 ? [] : try await backend.store.events(q).reversed()
-        let head = try await backend.store.headPosition()
-        var last = recent.last?.position ?? head
+        var names = try await backend.usernames()
+        var recent: [Event] = []
+        if q.limit != 0 { try await backend.streamEvents(q) { recent.append($0) } }
+        recent.reverse()
+        let head = try await backend.headPosition()
+        var last = max(recent.last?.position ?? 0, head)
         let line = TailLine(ctx: ctx)
-        for e in recent { try line.write(e, user: names[e.userID ?? Identifier(high: 0, low: 0)] ?? "") }
+        for e in recent { try line.write(e, user: e.userID.flatMap { names[$0] } ?? "") }
         try ctx.sink.flush()
         guard inv.flag("follow") else { return ExitStatus.ok }
-        // LISTEN first, then read what committed in between: nothing slips through the gap.
-        try backend.connection.executeSync("LISTEN \(Schema.notifyChannel)")
         while true {
+            // Wait first (LISTEN in direct mode), then read from the cursor: an event committed while
+            // waiting is read by position, so none slips through.
+            try await backend.waitForEvents(timeout: 5)
             q.afterPosition = last
             q.newestFirst = false
             q.limit = 1000
-            let batch = try await backend.store.events(q)
+            var batch: [Event] = []
+            try await backend.streamEvents(q) { batch.append($0) }
             for e in batch {
-                if let u = e.userID, names[u] == nil { names[u] = try await backend.username(u) }
-                try line.write(e, user: names[e.userID ?? Identifier(high: 0, low: 0)] ?? "")
-                last = e.position ?? last
+                if let u = e.userID, names[u] == nil { names = try await backend.usernames() }
+                try line.write(e, user: e.userID.flatMap { names[$0] } ?? "")
+                last = max(last, e.position ?? last)
             }
             try ctx.sink.flush()
-            if batch.count == 1000 { continue }
-            _ = try backend.connection.notifications(timeout: 5)
         }
     }
 }

@@ -17,9 +17,7 @@ enum ProjectionCommands {
 
     /// `projections status [--check [--max-lag N]]`.
     static func status(_ ctx: Context) async throws -> Int32 {
-        let b = try ctx.backend()
-        try await b.requireSchema()
-        let rows = try await b.store.projectionStatus()
+        let rows = try await ctx.backend().projectionStatus()
         try ReadModelCommands.emit(ctx, statusColumns, rows)
         guard ctx.invocation.flag("check") else { return ExitStatus.ok }
         let maxLag = ctx.invocation.integer("max-lag") ?? 0
@@ -40,9 +38,8 @@ enum ProjectionCommands {
             throw CLIError.usage("unknown projection '\(name)'; projections are \(Schema.projections.joined(separator: ", "))")
         }
         let b = try ctx.backend()
-        try await b.requireSchema()
-        let head = try await b.store.headPosition()
-        if try await b.store.rebuildRunning() { throw CLIError.conflict("another projection rebuild is running") }
+        let head = try await b.headPosition()
+        if try await b.rebuildRunning() { throw CLIError.conflict("another projection rebuild is running") }
         let what = "rebuild projections \(Schema.projections.joined(separator: " and ")) from \(head) events"
         if ctx.invocation.flag("dry-run") {
             try ctx.sink.write("would \(what) (beside the live tables, swapped in one transaction); nothing changed\n")
@@ -56,33 +53,32 @@ enum ProjectionCommands {
             return ExitStatus.error
         }
         let progress = Progress(enabled: ctx.terminal.stderrIsTTY, label: "rebuilding")
-        let result = try await b.store.rebuildProjections { done, total in progress.update(done, total) }
+        guard case .object(var record) = try await b.rebuild(progress: { done, total in progress.update(done, total) }) else {
+            throw CLIError.failure("the rebuild answered nothing")
+        }
         progress.finish()
-        let record: JSONValue = .object([
-            "status": "success", "events_processed": .integer(result.eventsProcessed), "caught_up": .integer(result.caughtUp),
-            "head": .integer(result.head), "contacts": .integer(result.contacts), "transactions": .integer(result.transactions),
-            "seconds": .double(progress.elapsed),
-        ])
-        try Describe.write(ctx, record: record, lines: [
-            ("Rebuilt", "\(result.eventsProcessed) events in \(formatSeconds(progress.elapsed)) (\(rate(result.eventsProcessed, progress.elapsed)) events/s)"),
-            ("Caught up", "\(result.caughtUp) streams changed during the rebuild"),
-            ("Rows", "\(result.contacts) contacts, \(result.transactions) transactions"), ("Head", String(result.head)),
-        ])
+        record["seconds"] = .double(progress.elapsed)
+        let processed = record["events_processed"]?.integerValue ?? 0
+        var lines = [
+            ("Rebuilt", "\(processed) events in \(formatSeconds(progress.elapsed)) (\(rate(processed, progress.elapsed)) events/s)"),
+            ("Caught up", "\(record["caught_up"]?.integerValue ?? 0) streams changed during the rebuild"),
+            ("Head", String(record["head"]?.integerValue ?? 0)),
+        ]
+        if let c = record["contacts"]?.integerValue, let t = record["transactions"]?.integerValue { lines.append(("Rows", "\(c) contacts, \(t) transactions")) }
+        try Describe.write(ctx, record: .object(record), lines: lines)
         return ExitStatus.ok
     }
 
     /// `projections verify`: every drifting row; exit 3 when there is any.
     static func verify(_ ctx: Context) async throws -> Int32 {
-        let b = try ctx.backend()
-        try await b.requireSchema()
         let progress = Progress(enabled: ctx.terminal.stderrIsTTY, label: "replaying")
-        let report = try await b.store.verifyProjections { done, total in progress.update(done, total) }
+        let report = try await ctx.backend().verify { done, total in progress.update(done, total) }
         progress.finish()
         try ReadModelCommands.emit(
             ctx, [Column("projection", "PROJECTION"), Column("id", "ID"), Column("problem", "PROBLEM"), Column("columns", "COLUMNS")],
-            report.drifts.map(\.json))
+            report.drifts)
         try ctx.sink.flush()
-        let summary = "replayed \(report.eventsReplayed) events up to position \(report.head): \(report.drifts.count) drifting row\(report.drifts.count == 1 ? "" : "s")"
+        let summary = "replayed \(report.replayed) events up to position \(report.head): \(report.drifts.count) drifting row\(report.drifts.count == 1 ? "" : "s")"
         guard report.drifts.isEmpty else { throw CLIError.unhealthy(summary) }
         printError("debtctl: " + summary)
         return ExitStatus.ok

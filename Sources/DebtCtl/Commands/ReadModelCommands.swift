@@ -32,8 +32,8 @@ enum ReadModelCommands {
     static func contactsList(_ ctx: Context) async throws -> Int32 {
         let b = try ctx.backend()
         let inv = ctx.invocation
-        let rows = try await b.store.contacts(
-            .init(userID: try await b.user(inv.string("user")), includeDeleted: inv.flag("deleted"), search: inv.string("search"), limit: limit(ctx)))
+        let rows = try await b.contacts(
+            .init(userID: try await b.resolveUser(inv.string("user")), includeDeleted: inv.flag("deleted"), search: inv.string("search"), limit: limit(ctx)))
         try emit(ctx, contactColumns, rows)
         return ExitStatus.ok
     }
@@ -41,10 +41,10 @@ enum ReadModelCommands {
     static func contactsShow(_ ctx: Context) async throws -> Int32 {
         let b = try ctx.backend()
         guard let id = Identifier(ctx.invocation.positionals[0]) else { throw CLIError.usage("CONTACT_ID must be a UUID") }
-        guard let c = try await b.store.contacts(.init(contactID: id, includeDeleted: true)).first else {
+        guard let c = try await b.contacts(.init(contactID: id, includeDeleted: true)).first else {
             throw StoreError.notFound("contact \(id) does not exist")
         }
-        let txs = try await b.store.transactions(.init(contactID: id, includeDeleted: true))
+        let txs = try await b.transactions(.init(contactID: id, includeDeleted: true), id: nil)
         guard case .object(var o) = c else { return ExitStatus.error }
         o["transactions"] = .array(txs)
         try Describe.write(ctx, record: .object(o), lines: contactColumns.map { ($0.header.capitalized, Describe.cell(c[$0.field])) })
@@ -58,9 +58,9 @@ enum ReadModelCommands {
     static func transactionsList(_ ctx: Context) async throws -> Int32 {
         let b = try ctx.backend()
         let inv = ctx.invocation
-        let rows = try await b.store.transactions(
-            .init(userID: try await b.user(inv.string("user")), contactID: inv.string("contact").flatMap { Identifier($0) },
-                  includeDeleted: inv.flag("deleted"), limit: limit(ctx)))
+        let rows = try await b.transactions(
+            .init(userID: try await b.resolveUser(inv.string("user")), contactID: inv.string("contact").flatMap { Identifier($0) },
+                  includeDeleted: inv.flag("deleted"), limit: limit(ctx)), id: nil)
         try emit(ctx, transactionColumns, rows)
         return ExitStatus.ok
     }
@@ -68,7 +68,7 @@ enum ReadModelCommands {
     static func transactionsShow(_ ctx: Context) async throws -> Int32 {
         let b = try ctx.backend()
         guard let id = Identifier(ctx.invocation.positionals[0]) else { throw CLIError.usage("TRANSACTION_ID must be a UUID") }
-        guard let t = try await b.store.transactions(.init(includeDeleted: true), id: id).first else {
+        guard let t = try await b.transactions(.init(includeDeleted: true), id: id).first else {
             throw StoreError.notFound("transaction \(id) does not exist")
         }
         try Describe.write(ctx, record: t, lines: transactionColumns.map { ($0.header.capitalized, Describe.cell(t[$0.field])) })
@@ -78,12 +78,12 @@ enum ReadModelCommands {
     /// `balances`: each live contact's balance; on a table, each user's total after it.
     static func balances(_ ctx: Context) async throws -> Int32 {
         let b = try ctx.backend()
-        let user = try await b.user(ctx.invocation.string("user"))
-        let rows = try await b.store.contacts(.init(userID: user, limit: limit(ctx)))
+        let user = try await b.resolveUser(ctx.invocation.string("user"))
+        let rows = try await b.contacts(.init(userID: user, limit: limit(ctx)))
         try emit(ctx, [Column("owner", "OWNER"), Column("id", "CONTACT"), Column("name", "NAME"), Column("balance", "BALANCE", numeric: true), Column("user_id", wide: true)], rows)
         if ctx.format == .table || ctx.format == .wide {
             try Describe.heading(ctx, "Totals (positive: owed to the user)")
-            try emit(ctx, [Column("username", "USER"), Column("contacts", "CONTACTS", numeric: true), Column("total", "TOTAL", numeric: true)], try await b.store.totals(userID: user))
+            try emit(ctx, [Column("username", "USER"), Column("contacts", "CONTACTS", numeric: true), Column("total", "TOTAL", numeric: true)], try await b.totals(userID: user))
         }
         return ExitStatus.ok
     }
@@ -96,22 +96,24 @@ enum ReadModelCommands {
 
     static func usersList(_ ctx: Context) async throws -> Int32 {
         let b = try ctx.backend()
-        try emit(ctx, userColumns, try await withTotals(b, try await b.store.users(limit: limit(ctx))))
+        var rows = try await withTotals(b, try await b.users(id: nil))
+        if let n = limit(ctx) { rows = Array(rows.prefix(n)) }
+        try emit(ctx, userColumns, rows)
         return ExitStatus.ok
     }
 
     static func usersShow(_ ctx: Context) async throws -> Int32 {
         let b = try ctx.backend()
-        guard let id = try await b.user(ctx.invocation.positionals[0]), let u = try await withTotals(b, try await b.store.users(id: id)).first else {
+        guard let id = try await b.resolveUser(ctx.invocation.positionals[0]), let u = try await withTotals(b, try await b.users(id: id)).first else {
             throw StoreError.notFound("no user '\(ctx.invocation.positionals[0])'")
         }
         try Describe.write(ctx, record: u, lines: userColumns.map { ($0.header.capitalized, Describe.cell(u[$0.field])) })
         return ExitStatus.ok
     }
 
-    static func withTotals(_ b: DirectBackend, _ users: [JSONValue]) async throws -> [JSONValue] {
+    static func withTotals(_ b: any Backend, _ users: [JSONValue]) async throws -> [JSONValue] {
         var totals: [String: JSONValue] = [:]
-        for t in try await b.store.totals() { if let id = t["user_id"]?.stringValue { totals[id] = t } }
+        for t in try await b.totals(userID: nil) { if let id = t["user_id"]?.stringValue { totals[id] = t } }
         return users.map { u in
             guard case .object(var o) = u, let id = u["id"]?.stringValue else { return u }
             o["contacts"] = totals[id]?["contacts"] ?? .integer(0)

@@ -6,18 +6,19 @@ enum StreamCommand {
         let text = ctx.invocation.positionals[0]
         guard let id = StreamID(text) else { throw CLIError.usage("STREAM must be contact-<id> or transaction-<id>, got '\(text)'") }
         let backend = try ctx.backend()
-        let replay = try await backend.store.stream(id)
+        let replay = try await backend.stream(id)
         guard let first = replay.events.first else { throw StoreError.notFound("stream \(id) has no events") }
         let state = replay.state
         let undone = replay.undoneBy
         var balance: JSONValue = .null
         if case .contact? = state {
-            let rows = try await backend.store.contacts(.init(contactID: id.aggregateID, includeDeleted: true))
+            let rows = try await backend.contacts(.init(contactID: id.aggregateID, includeDeleted: true))
             balance = rows.first?["balance"] ?? .integer(0)
         } else if case .transaction(let t)? = state {
             balance = .integer(t.contribution)
         }
-        let owner = try await backend.username(first.userID)
+        let names = try await backend.usernames()
+        let owner = first.userID.flatMap { names[$0] } ?? ""
         let events: [JSONValue] = replay.events.map { e in
             guard case .object(var o) = EventPresentation.record(e, username: owner) else { return .null }
             o["live"] = .bool(e.eventType != .undo && undone[e.id] == nil)

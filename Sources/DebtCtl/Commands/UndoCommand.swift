@@ -1,7 +1,8 @@
 import DebtCore
 
 enum UndoCommand {
-    /// `undo EVENT_ID` or `undo --last N`: plan, show, confirm, append through the store's undo.
+    /// `undo EVENT_ID` or `undo --last N`: plan (a dry run), show, confirm, then undo for real; the
+    /// store (directly or behind the server) checks the plan again under its append lock.
     static func run(_ ctx: Context) async throws -> Int32 {
         let inv = ctx.invocation
         let dryRun = inv.flag("dry-run")
@@ -9,16 +10,15 @@ enum UndoCommand {
         if !dryRun, reason?.trimmingSpaces.isEmpty ?? true {
             throw CLIError.usage("undo needs --reason TEXT (it is recorded with the UNDO event)")
         }
-        let targets = try await resolveTargets(ctx)
         let b = try ctx.backend()
-        let metadata = EventMetadata(actor: ctx.actor, reason: reason, source: "debtctl")
-        var plans: [UndoPlan] = []
+        let targets = try await resolveTargets(ctx, b)
+        let names = try await b.usernames()
+        var pending: [Identifier] = []
         for id in targets {
-            let plan = try await b.store.planUndo(eventID: id, metadata: metadata)
-            plans.append(plan)
-            try show(ctx, plan, owner: try await b.username(plan.target.userID))
+            let (plan, _) = try await b.undo(id, reason: reason, actor: ctx.actor, dryRun: true)
+            try show(ctx, plan, names: names)
+            if plan["already_undone_by"]?.isNull ?? true { pending.append(id) }
         }
-        let pending = plans.filter { $0.undoEvent != nil }
         if dryRun || pending.isEmpty {
             if dryRun { printError("debtctl: dry run: nothing appended") }
             return ExitStatus.ok
@@ -28,37 +28,37 @@ enum UndoCommand {
             printError("debtctl: undo cancelled")
             return ExitStatus.error
         }
-        for plan in pending {
-            let result = try await b.store.undo(eventID: plan.target.id, metadata: metadata, dryRun: false)
-            if let p = result.appendedAt {
-                let record: JSONValue = .object([
-                    "undone_event_id": .string(plan.target.id.description), "appended_at": .integer(p),
-                    "undo_event_id": .string(result.plan.undoEvent?.id.description ?? ""),
-                ])
-                if ctx.format == .json || ctx.format == .ndjson { try ctx.sink.write(record.canonicalText + "\n") } else {
-                    try ctx.sink.write("appended UNDO \(result.plan.undoEvent?.id.description ?? "") at position \(p)\n")
+        for id in pending {
+            let (plan, position) = try await b.undo(id, reason: reason, actor: ctx.actor, dryRun: false)
+            let undoID = plan["undo_event_id"]?.stringValue ?? ""
+            if let position {
+                if ctx.format == .json || ctx.format == .ndjson {
+                    let record: JSONValue = ["undone_event_id": .string(id.description), "appended_at": .integer(position), "undo_event_id": .string(undoID)]
+                    try ctx.sink.write(record.canonicalText + "\n")
+                } else {
+                    try ctx.sink.write("appended UNDO \(undoID) at position \(position)\n")
                 }
             } else {
-                try ctx.sink.write("event \(plan.target.id) was undone meanwhile by \(result.plan.alreadyUndoneBy?.description ?? "another operator"); nothing appended\n")
+                try ctx.sink.write("event \(id) was undone meanwhile by \(plan["already_undone_by"]?.stringValue ?? "another operator"); nothing appended\n")
             }
         }
         return ExitStatus.ok
     }
 
-    static func resolveTargets(_ ctx: Context) async throws -> [Identifier] {
+    static func resolveTargets(_ ctx: Context, _ b: any Backend) async throws -> [Identifier] {
         let inv = ctx.invocation
         if let n = inv.integer("last") {
             if !inv.positionals.isEmpty { throw CLIError.usage("give an EVENT_ID or --last N, not both") }
-            let b = try ctx.backend()
             var q = EventQuery()
-            q.userID = try await b.user(inv.string("user"))
+            q.userID = try await b.resolveUser(inv.string("user"))
             q.recordedFrom = inv.time("since", now: ctx.now)
             q.types = [.init(aggregate: nil, type: .created), .init(aggregate: nil, type: .updated), .init(aggregate: nil, type: .deleted)]
             q.newestFirst = true
             q.limit = Int(n)
-            let events = try await b.store.events(q)
-            if events.isEmpty { throw StoreError.notFound("no events match --last \(n)") }
-            return events.map(\.id)
+            var ids: [Identifier] = []
+            try await b.streamEvents(q) { ids.append($0.id) }
+            if ids.isEmpty { throw StoreError.notFound("no events match --last \(n)") }
+            return ids
         }
         if inv.flag("user") || inv.flag("since") { throw CLIError.usage("--user and --since go with --last") }
         guard let text = inv.positionals.first else { throw CLIError.usage("undo needs an EVENT_ID or --last N") }
@@ -66,47 +66,46 @@ enum UndoCommand {
         return [id]
     }
 
-    static func show(_ ctx: Context, _ plan: UndoPlan, owner: String) throws {
-        var record: [String: JSONValue] = [
-            "target": .string(plan.target.id.description), "type": .string(plan.target.fullTypeName),
-            "stream": .string(plan.target.stream.description), "owner": .string(owner), "redo": .bool(plan.isRedo),
-            "already_undone_by": plan.alreadyUndoneBy.map { .string($0.description) } ?? .null,
-            "before": plan.before?.json ?? .null, "after": plan.after?.json ?? .null, "total_delta": .integer(plan.totalDelta),
-            "balance_changes": .array(plan.balanceChanges.map {
-                .object(["contact_id": .string($0.contactID.description), "before": .integer($0.before), "after": .integer($0.after)])
-            }),
-        ]
+    /// The plan (`UndoPlan.json`) for people, or as JSON.
+    static func show(_ ctx: Context, _ plan: JSONValue, names: [Identifier: String]) throws {
+        let owner = plan["user_id"]?.stringValue.flatMap { Identifier($0) }.flatMap { names[$0] } ?? "?"
         if ctx.format == .json || ctx.format == .ndjson {
-            record["plan"] = .string(plan.undoEvent == nil ? "nothing to do" : "append UNDO")
-            try ctx.sink.write((ctx.format == .json ? JSONValue.object(record).prettyText : JSONValue.object(record).canonicalText) + "\n")
+            guard case .object(var o) = plan else { return }
+            o["owner"] = .string(owner)
+            o["plan"] = .string(o["already_undone_by"]?.isNull ?? true ? "append UNDO" : "nothing to do")
+            try ctx.sink.write((ctx.format == .json ? JSONValue.object(o).prettyText : JSONValue.object(o).canonicalText) + "\n")
             return
         }
         let s = ctx.style
-        var text = s.bold(plan.isRedo ? "Redo" : "Undo") + " \(plan.target.fullTypeName) \(plan.target.id) (\(plan.target.stream), owner \(owner))\n"
-        if let by = plan.alreadyUndoneBy {
+        let target = plan["target"]?.stringValue ?? "?"
+        var text = s.bold(plan["redo"] == true ? "Redo" : "Undo")
+            + " \(plan["type"]?.stringValue ?? "?") \(target) (\(plan["stream"]?.stringValue ?? "?"), owner \(owner))\n"
+        if let by = plan["already_undone_by"]?.stringValue {
             try ctx.sink.write(text + "  already undone by \(by): nothing to do\n")
             return
         }
-        text += "  " + s.bold("before: ") + describe(plan.before) + "\n"
-        text += "  " + s.bold("after:  ") + describe(plan.after) + "\n"
-        if case .object(let b)? = plan.before?.json, case .object(let a)? = plan.after?.json {
+        text += "  " + s.bold("before: ") + describe(plan["before"]) + "\n"
+        text += "  " + s.bold("after:  ") + describe(plan["after"]) + "\n"
+        if case .object(let b)? = plan["before"], case .object(let a)? = plan["after"] {
             for k in Set(b.keys).union(a.keys).sorted() where b[k] != a[k] && !["version", "updated_at"].contains(k) {
                 text += "    \(k): \(Describe.cell(b[k])) → \(Describe.cell(a[k]))\n"
             }
         }
-        for c in plan.balanceChanges {
-            text += "  balance of contact \(c.contactID): \(c.before) → \(c.after) (\(c.delta >= 0 ? "+" : "")\(c.delta))\n"
+        for c in plan["balance_changes"]?.arrayValue ?? [] {
+            let before = c["before"]?.integerValue ?? 0
+            let after = c["after"]?.integerValue ?? 0
+            text += "  balance of contact \(c["contact_id"]?.stringValue ?? "?"): \(before) → \(after) (\(after - before >= 0 ? "+" : "")\(after - before))\n"
         }
-        if plan.totalDelta != 0 { text += "  \(owner)'s total changes by \(plan.totalDelta >= 0 ? "+" : "")\(plan.totalDelta)\n" }
+        let delta = plan["total_delta"]?.integerValue ?? 0
+        if delta != 0 { text += "  \(owner)'s total changes by \(delta >= 0 ? "+" : "")\(delta)\n" }
         try ctx.sink.write(text)
     }
 
-    static func describe(_ s: AggregateState?) -> String {
-        switch s {
-        case nil: return "does not exist"
-        case .contact(let c)?: return "contact \"\(c.name)\"" + (c.isDeleted ? " (deleted)" : "")
-        case .transaction(let t)?:
-            return "\(t.direction.rawValue) \(t.amount) \(t.currency) \(t.kind == .item ? "item " : "")with contact \(t.contactID)" + (t.isDeleted ? " (deleted)" : "")
-        }
+    static func describe(_ state: JSONValue?) -> String {
+        guard case .object(let o)? = state else { return "does not exist" }
+        let deleted = o["is_deleted"] == .bool(true) ? " (deleted)" : ""
+        if let name = o["name"]?.stringValue { return "contact \"\(name)\"" + deleted }
+        let item = o["type"]?.stringValue == "item" ? "item " : ""
+        return "\(o["direction"]?.stringValue ?? "?") \(o["amount"]?.integerValue ?? 0) \(o["currency"]?.stringValue ?? "") \(item)with contact \(o["contact_id"]?.stringValue ?? "?")" + deleted
     }
 }

@@ -133,6 +133,15 @@ public enum CommandTable {
         CommandSpec(
             ["health"], summary: "database reachable, schema version, projection lag",
             details: "Exit 0 healthy, 3 unhealthy (schema behind or projections lagging), 69 unreachable."),
+        CommandSpec(
+            ["login"], summary: "log in to a server as an admin and keep the token in the profile",
+            details: "Asks for the password without echoing it (or reads it from standard input with --password-stdin). The token is stored in the profile's config file (mode 0600) and never printed.",
+            options: [
+                OptionSpec("username", kind: .value, valueName: "NAME", help: "the admin account (asked for when omitted)"),
+                OptionSpec("password-stdin", help: "read the password from standard input (scripts)"),
+            ],
+            examples: [("debtctl --profile prod --server https://debt.example.com login --username ops", "log in and remember the server")],
+            backends: .none),
         CommandSpec(["version"], summary: "print debtctl's version", backends: .none),
         CommandSpec(
             ["help"], summary: "show help for a command",

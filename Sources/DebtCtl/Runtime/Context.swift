@@ -17,7 +17,7 @@ final class Context {
     let fields: [String]?
     let verbose: Bool
     let now = Timestamp.now()
-    private var connected: DirectBackend?
+    private var connected: (any Backend)?
 
     init(invocation: Invocation, terminal: Terminal) {
         self.invocation = invocation
@@ -68,15 +68,18 @@ final class Context {
     }
 
     /// The backend chosen by flags, environment and profile; connects on first use.
-    func backend() throws -> DirectBackend {
+    func backend() throws -> any Backend {
         if let connected { return connected }
         let target = try Target.resolve(invocation)
+        guard invocation.command.backends.contains(target.kind) else {
+            throw CLIError.usage("'\(invocation.command.name)' works in \(target.kind == .server ? "direct mode only (give --database)" : "server mode only (give --server)")")
+        }
+        let backend: any Backend
         switch target {
-        case .server(let url, _):
-            throw CLIError.unavailable(
-                "server mode (\(url)) needs the admin API client, which this build of debtctl does not have yet; use --database")
+        case .server(let url, let origin, let token):
+            backend = try ServerBackend(url: url, token: token)
+            note("using the admin API of \(url) (from \(origin))\(token == nil ? ", without a token" : "")")
         case .database(let conninfo, let origin):
-            let backend: DirectBackend
             do {
                 backend = try DirectBackend(conninfo: conninfo)
             } catch let e as SQLError {
@@ -84,31 +87,45 @@ final class Context {
                 if e.kind == .authentication { throw CLIError.permission("cannot log in to \(shown): \(e.message)") }
                 throw CLIError.unavailable("cannot connect to \(shown): \(e.message)")
             }
-            note("using PostgreSQL directly: \(backend.connection.endpoint) (from \(origin))")
-            connected = backend
-            return backend
+            note("using PostgreSQL directly: \(backend.endpoint) (from \(origin))")
         }
+        connected = backend
+        return backend
     }
 }
 
 /// Where a command goes: the admin API or PostgreSQL, and what chose it (for `-v`).
 enum Target {
-    case server(url: String, origin: String)
+    case server(url: String, origin: String, token: String?)
     case database(conninfo: String, origin: String)
 
+    var kind: CommandSpec.Backends {
+        if case .server = self { return .server }
+        return .database
+    }
+
+    /// Flags first, then `DEBTCTL_*` variables, then the profile (`--profile`, `DEBTCTL_PROFILE`, the
+    /// current one), then libpq's own defaults. The token: `DEBTCTL_TOKEN`, else the profile's.
     static func resolve(_ invocation: Invocation) throws -> Target {
-        if let d = invocation.string("database") { return .database(conninfo: d, origin: "--database") }
-        if let s = invocation.string("server") { return .server(url: s, origin: "--server") }
-        if let d = environment("DEBTCTL_DATABASE_URL") { return .database(conninfo: d, origin: "DEBTCTL_DATABASE_URL") }
-        if let s = environment("DEBTCTL_SERVER") { return .server(url: s, origin: "DEBTCTL_SERVER") }
         let config = try ConfigFile.load()
         let explicit = invocation.string("profile") ?? environment("DEBTCTL_PROFILE")
+        var profile: ConfigFile.Profile?
+        var profileName: String?
         if let name = explicit ?? config.currentProfile {
-            guard let p = config.profiles[name] else {
-                if explicit != nil { throw CLIError.usage("no profile '\(name)' in \(ConfigFile.path)") }
-                return .database(conninfo: "", origin: "libpq defaults")
+            if let p = config.profiles[name] {
+                profile = p
+                profileName = name
+            } else if explicit != nil {
+                throw CLIError.usage("no profile '\(name)' in \(ConfigFile.path)")
             }
-            if let s = p.server { return .server(url: s, origin: "profile \(name)") }
+        }
+        let token = environment("DEBTCTL_TOKEN") ?? profile?.token
+        if let d = invocation.string("database") { return .database(conninfo: d, origin: "--database") }
+        if let s = invocation.string("server") { return .server(url: s, origin: "--server", token: token) }
+        if let d = environment("DEBTCTL_DATABASE_URL") { return .database(conninfo: d, origin: "DEBTCTL_DATABASE_URL") }
+        if let s = environment("DEBTCTL_SERVER") { return .server(url: s, origin: "DEBTCTL_SERVER", token: token) }
+        if let p = profile, let name = profileName {
+            if let s = p.server { return .server(url: s, origin: "profile \(name)", token: token) }
             if let d = p.database { return .database(conninfo: d, origin: "profile \(name)") }
             throw CLIError.usage("profile '\(name)' names neither a server nor a database")
         }

@@ -156,17 +156,11 @@ struct AdminRoutes {
         let result = try await services.withStore {
             try await $0.undo(eventID: id, metadata: EventMetadata(actor: admin.actor, reason: reason, source: "admin-api"), dryRun: dryRun)
         }
-        let plan = result.plan
-        return .json([
-            "status": .string(dryRun ? "dry_run" : result.appendedAt != nil ? "undone" : "already_undone"),
-            "undone_event_id": .string(id.description), "undo_event_id": plan.undoEvent.map { .string($0.id.description) } ?? .null,
-            "position": result.appendedAt.map { .integer($0) } ?? .null,
-            "already_undone_by": plan.alreadyUndoneBy.map { .string($0.description) } ?? .null,
-            "before": plan.before?.json ?? .null, "after": plan.after?.json ?? .null, "total_delta": .integer(plan.totalDelta),
-            "balance_changes": .array(plan.balanceChanges.map {
-                .object(["contact_id": .string($0.contactID.description), "before": .integer($0.before), "after": .integer($0.after)])
-            }),
-        ])
+        guard case .object(var o) = result.plan.json else { return .json(result.plan.json) }
+        o["status"] = .string(dryRun ? "dry_run" : result.appendedAt != nil ? "undone" : "already_undone")
+        o["undone_event_id"] = .string(id.description)
+        o["position"] = result.appendedAt.map { .integer($0) } ?? .null
+        return .json(.object(o))
     }
 }
 

@@ -1,11 +1,17 @@
 import DebtCore
+import Foundation
 import Hummingbird
 
-/// `GET /health` (the process answers) and `GET /health/ready` (the database answers and is migrated).
+/// `GET /health` (the process answers), `GET /health/ready` (the database answers and is migrated) and
+/// `GET /openapi.json` (the checked-in OpenAPI document, kept true by a test).
 struct HealthRoutes {
     let services: Services
 
     func register(_ router: Router<AppContext>) {
+        let openAPI = Self.openAPIDocument
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
+        }
         router.get("/health") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "OK"))) }
         router.get("/health/ready") { _, _ -> Response in
             let version: Int
@@ -20,4 +26,11 @@ struct HealthRoutes {
             return .json(["status": "ready", "schema_version": .integer(Int64(version))])
         }
     }
+
+    static let openAPIDocument: [UInt8] = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let data = try? Data(contentsOf: url) else {
+            return Array(#"{"error":"OpenAPI document missing from the build"}"#.utf8)
+        }
+        return Array(data)
+    }()
 }

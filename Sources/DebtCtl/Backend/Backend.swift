@@ -1,0 +1,31 @@
+import DebtCore
+
+/// The seam between commands and a deployment: PostgreSQL directly (`DirectBackend`) or the server's
+/// admin API (`ServerBackend`). Both return the same records, so output does not depend on the backend.
+protocol Backend: AnyObject {
+    /// "PostgreSQL 127.0.0.1:5432/debt as ops" or "server https://…": what `-v` reports.
+    var endpoint: String { get }
+
+    func resolveUser(_ nameOrID: String?) async throws -> Identifier?
+    func usernames() async throws -> [Identifier: String]
+    /// The events a query matches, in its order, handed over one at a time.
+    func streamEvents(_ query: EventQuery, _ body: (Event) throws -> Void) async throws
+    /// An event and the UNDO events that name it; throws not found.
+    func eventDetail(_ id: Identifier) async throws -> (event: Event, undoneBy: [Identifier])
+    func stream(_ id: StreamID) async throws -> StreamReplay
+    func contacts(_ filter: EventStore.ListFilter) async throws -> [JSONValue]
+    func transactions(_ filter: EventStore.ListFilter, id: Identifier?) async throws -> [JSONValue]
+    func totals(userID: Identifier?) async throws -> [JSONValue]
+    func users(id: Identifier?) async throws -> [JSONValue]
+    func projectionStatus() async throws -> [JSONValue]
+    func headPosition() async throws -> Int64
+    func rebuildRunning() async throws -> Bool
+    func rebuild(progress: @escaping (Int64, Int64) -> Void) async throws -> JSONValue
+    func verify(progress: @escaping (Int64, Int64) -> Void) async throws -> (head: Int64, replayed: Int64, drifts: [JSONValue])
+    /// The undo plan (`UndoPlan.json`) and, unless a dry run, where the UNDO landed (nil: nothing appended).
+    func undo(_ id: Identifier, reason: String?, actor: String, dryRun: Bool) async throws -> (plan: JSONValue, appendedAt: Int64?)
+    /// Named checks, each `{"check", "status": ok|fail, "detail"}`.
+    func health() async throws -> [JSONValue]
+    /// Returns when new events may have been appended, or after `timeout` seconds.
+    func waitForEvents(timeout: Double) async throws
+}
