@@ -68,7 +68,10 @@ enum EventsCommands {
                 ("Actor", e.metadata.actor ?? "-"), ("Reason", e.metadata.reason ?? "-"), ("Source", e.metadata.source ?? "-"),
             ]
             if let target = e.undoneEventID { lines.append(("Undoes", target.description)) }
-            for u in undos { lines.append(("Undone by", u.description)) }
+            for u in undos {
+                let undo = try await backend.eventDetail(u).event
+                lines.append(("Undone by", "\(u) at position \(undo.position ?? 0)" + (undo.metadata.reason.map { ": \($0)" } ?? "")))
+            }
             var text = ""
             for (k, v) in lines { text += s.bold((k + ":").padding(12)) + v + "\n" }
             text += s.bold("Data:") + "\n" + JSONValue.object(e.data).prettyText.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
