@@ -28,9 +28,10 @@ let package = Package(
         .systemLibrary(
             name: "CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
-        .systemLibrary(
-            name: "CCurl", pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        // libcurl's headers; the library itself is loaded with dlopen on first use (see shim.h).
+        // No pkgConfig on purpose: it would add -lcurl; the headers are on the standard include path.
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        // For the REPL (debtctl shell), not linked into debtctl until it has one.
         .systemLibrary(
             name: "CEditLine", pkgConfig: "libedit",
             providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
@@ -48,9 +49,7 @@ let package = Package(
         // The test harness: one throwaway cluster per test process, a fresh database per test.
         .target(name: "TestSupport", dependencies: ["DebtCore", "LibPQ", "EmbeddedPostgres"], swiftSettings: upcoming),
 
-        .target(
-            name: "DebtCtl", dependencies: ["DebtCore", "LibPQ", "CCurl", "CEditLine"],
-            swiftSettings: upcoming),
+        .target(name: "DebtCtl", dependencies: ["DebtCore", "LibPQ", "CCurl"], swiftSettings: upcoming),
         .executableTarget(name: "debtctl", dependencies: ["DebtCtl"], swiftSettings: upcoming),
         // The server: Hummingbird 2, PostgresNIO, WebSocket; every write through DebtCore's append path.
         .target(

@@ -16,21 +16,24 @@ final class CurlClient {
     private let handle: UnsafeMutableRawPointer
 
     init() throws {
-        guard let h = curl_easy_init() else { throw Failure(code: -1, message: "libcurl could not create a handle") }
+        guard ccurl_available() != 0 else {
+            throw Failure(code: -1, message: "libcurl (libcurl.so.4) is not installed; server mode needs it (apt install libcurl4)")
+        }
+        guard let h = ccurl_easy_init() else { throw Failure(code: -1, message: "libcurl could not create a handle") }
         handle = h
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit { ccurl_easy_cleanup(handle) }
 
     /// Sends one request; returns the status and body. Headers must not be logged by callers: they
     /// may carry the token.
     func send(method: String, url: String, headers: [String], body: [UInt8]?, timeoutSeconds: Int = 0) throws -> (status: Int, body: [UInt8]) {
-        curl_easy_reset(handle)
+        ccurl_easy_reset(handle)
         let sink = Sink()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var list: UnsafeMutablePointer<curl_slist>?
-        for h in headers { list = curl_slist_append(list, h) }
-        defer { curl_slist_free_all(list) }
+        for h in headers { list = ccurl_slist_append(list, h) }
+        defer { ccurl_slist_free_all(list) }
         let unmanaged = Unmanaged.passRetained(sink)
         defer { unmanaged.release() }
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { err in
@@ -57,12 +60,12 @@ final class CurlClient {
                     ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, b.count)
                     ccurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: b.baseAddress ?? UnsafePointer(bitPattern: 1)!))
                 }
-                return curl_easy_perform(handle)
+                return ccurl_easy_perform(handle)
             }
         }
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
-            throw Failure(code: Int(code.rawValue), message: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
+            throw Failure(code: Int(code.rawValue), message: detail.isEmpty ? String(cString: ccurl_easy_strerror(code)) : detail)
         }
         var status = 0
         ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
