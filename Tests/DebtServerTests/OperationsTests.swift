@@ -1,0 +1,119 @@
+import DebtCore
+import Foundation
+import LibPQ
+import Testing
+import TestSupport
+
+@Suite("Operating the server")
+struct OperationsTests {
+    @Test("no password or token appears in the server's log, even at debug level")
+    func logsHoldNoSecrets() async throws {
+        let s = try await ServerProcess.start(environment: ["LOG_LEVEL": "debug"])
+        let (token, id) = try await s.login("ada", password: "very-secret-password-1")
+        _ = try await s.request("GET", "/api/contacts", token: token)
+        _ = try await s.request("POST", "/api/auth/login", json: ["username": "ada", "password": "wrong-secret-password-2"])
+        _ = try await s.request("PUT", "/api/admin/users/\(id)/password", token: try await s.adminToken(), json: ["password": "another-secret-password-3"])
+        s.process.signal(SIGTERM)
+        let log = s.process.wait().stderr
+        #expect(log.contains("request"))
+        for secret in ["very-secret-password-1", "wrong-secret-password-2", "another-secret-password-3", token, ServerProcess.adminPassword, ServerProcess.secret] {
+            #expect(!log.contains(secret), "the log contains a secret")
+        }
+    }
+
+    @Test("debt-server users add/passwd take the password from standard input only")
+    func usersCommand() async throws {
+        let s = try await ServerProcess.start()
+        let add = try CommandRunner.run("debt-server", ["users", "add", "ops", "--admin", "--password-stdin", "--database-url", s.databaseURL], environment: ["DEBT_BCRYPT_COST": "4"], stdin: "ops-password-1\n")
+        #expect(add.status == 0, "\(add.stderr)")
+        #expect(!add.stdout.contains("ops-password-1"))
+        let login = try await s.request("POST", "/api/auth/admin/login", json: ["username": "ops", "password": "ops-password-1"])
+        #expect(login.status == 200)
+        let noStdin = try CommandRunner.run("debt-server", ["users", "add", "x", "--database-url", s.databaseURL])
+        #expect(noStdin.status == 2 && noStdin.stderr.contains("--password-stdin"))
+        let passwd = try CommandRunner.run("debt-server", ["users", "passwd", "ops", "--password-stdin", "--database-url", s.databaseURL], environment: ["DEBT_BCRYPT_COST": "4"], stdin: "ops-password-2\n")
+        #expect(passwd.status == 0, "\(passwd.stderr)")
+        #expect(try await s.request("POST", "/api/auth/admin/login", json: ["username": "ops", "password": "ops-password-2"]).status == 200)
+    }
+
+    @Test("without a database URL the server runs an embedded PostgreSQL and stops it on SIGTERM")
+    func embedded() async throws {
+        let dir = NSTemporaryDirectory() + "debt-embedded-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let port = try ServerProcess.freePort()
+        let p = try CommandRunner.start(
+            "debt-server", ["--data-dir", dir, "--port", String(port)],
+            environment: ["DEBT_ADMIN_USERNAME": "root", "DEBT_ADMIN_PASSWORD": "root-password-1", "DEBT_BCRYPT_COST": "4"])
+        var ready = false
+        for _ in 0..<300 where !ready {
+            try await Task.sleep(for: .milliseconds(100))
+            if let d = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/health/ready")!), String(decoding: d, as: UTF8.self).contains("ready") { ready = true }
+        }
+        #expect(ready)
+        let secret = try FileManager.default.attributesOfItem(atPath: dir + "/jwt-secret")[.posixPermissions] as? Int
+        #expect(secret == 0o600)
+        p.signal(SIGTERM)
+        let result = p.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/postgres/data/postmaster.pid"))
+    }
+
+    @Test("devices pushing concurrently: a reader following the cursor sees every accepted event once, in order")
+    func cursorUnderConcurrentWriters() async throws {
+        let s = try await ServerProcess.start()
+        let (token, _) = try await s.login("ada")
+        let writers = 4
+        let batches = 10
+        async let written: [String] = withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<writers {
+                group.addTask {
+                    var accepted: [String] = []
+                    var f = ClientEvents()
+                    for _ in 0..<batches {
+                        let batch = (0..<5).map { _ in f.make(.contact, .random(), .created, ["name": "c"], 1).contractJSON }
+                        let r = try await s.request("POST", "/api/sync/events", token: token, json: .array(batch))
+                        accepted += r.json["accepted"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                    }
+                    return accepted
+                }
+            }
+            return try await group.reduce([], +)
+        }
+        var seen: [String] = []
+        var positions: [Int64] = []
+        var cursor: Int64 = 0
+        let total = writers * batches * 5
+        while seen.count < total {
+            let page = try await s.request("GET", "/api/sync/events?after=\(cursor)&limit=7", token: token).json.arrayValue ?? []
+            for e in page {
+                seen.append(e["id"]?.stringValue ?? "")
+                positions.append(e["position"]?.integerValue ?? -1)
+            }
+            cursor = positions.last ?? cursor
+            if page.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let accepted = try await written
+        #expect(accepted.count == total)
+        #expect(Set(seen) == Set(accepted) && seen.count == total)
+        #expect(positions == positions.sorted() && Set(positions).count == positions.count)
+    }
+
+    @Test("a rebuild over the API while clients write: nothing lost, no drift")
+    func rebuildDuringWrites() async throws {
+        let s = try await ServerProcess.start()
+        let (token, _) = try await s.login("ada")
+        let admin = try await s.adminToken()
+        for i in 0..<100 { _ = try await s.request("POST", "/api/contacts", token: token, json: ["name": .string("seed \(i)")]) }
+        async let writes: Int = {
+            var n = 0
+            for i in 0..<60 where try await s.request("POST", "/api/contacts", token: token, json: ["name": .string("during \(i)")]).status == 201 { n += 1 }
+            return n
+        }()
+        let rebuilt = try await s.request("POST", "/api/admin/projections/rebuild", token: admin)
+        #expect(rebuilt.json["status"] == "success", "\(rebuilt.body)")
+        let n = try await writes
+        #expect(n == 60)
+        #expect(try await s.request("GET", "/api/contacts", token: token).json.arrayValue?.count == 160)
+        #expect(try await s.request("POST", "/api/admin/projections/verify", token: admin).json["drifts"] == .array([]))
+    }
+}
