@@ -1,5 +1,6 @@
 import DebtCore
 import Foundation
+import HTTPTypes
 public import Hummingbird
 import HummingbirdWebSocket
 public import Logging
@@ -25,7 +26,7 @@ public enum DebtServerApp {
         if !configuration.corsOrigins.isEmpty {
             router.add(middleware: CORSMiddleware(
                 allowOrigin: configuration.corsOrigins == ["*"] ? .all : .custom(configuration.corsOrigins.joined(separator: ", ")),
-                allowHeaders: [.authorization, .contentType, .init("Idempotency-Key")!, .ifMatch],
+                allowHeaders: [.authorization, .contentType, .ifMatch] + [HTTPField.Name.idempotencyKey].compactMap { $0 },
                 allowMethods: [.get, .post, .put, .delete, .options]))
         }
         router.add(middleware: AuthMiddleware(signer: services.signer, accounts: services.accounts))

@@ -33,7 +33,10 @@ final class OutputSink {
     func flush() throws {
         var offset = 0
         while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = buffer.withUnsafeBytes { bytes -> Int in
+                guard let base = bytes.baseAddress else { return 0 }
+                return Glibc.write(fd, base + offset, bytes.count - offset)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 buffer.removeAll()

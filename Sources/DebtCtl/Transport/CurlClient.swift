@@ -55,10 +55,13 @@ final class CurlClient {
             }
             ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, unmanaged.toOpaque())
             if method == "HEAD" { ccurl_setopt_long(handle, CURLOPT_NOBODY, 1) }
-            return (body ?? []).withUnsafeBufferPointer { b in
-                if body != nil {
-                    ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, b.count)
-                    ccurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: b.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+            guard let body else { return ccurl_easy_perform(handle) }
+            return body.withUnsafeBufferPointer { b in
+                ccurl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, b.count)
+                if let base = b.baseAddress {
+                    ccurl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: base))
+                } else {
+                    ccurl_setopt_string(handle, CURLOPT_POSTFIELDS, "")
                 }
                 return ccurl_easy_perform(handle)
             }

@@ -1,4 +1,5 @@
 import DebtCore
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -18,10 +19,9 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             response = try api.response(from: request, context: context)
         }
-        response.headers[.init("X-Request-Id")!] = id
-        response.headers[.init("X-Content-Type-Options")!] = "nosniff"
-        response.headers[.init("X-Frame-Options")!] = "DENY"
-        response.headers[.init("Referrer-Policy")!] = "no-referrer"
+        for (name, value) in [(HTTPField.Name.requestID, id), (.contentTypeOptions, "nosniff"), (.frameOptions, "DENY"), (.referrerPolicy, "no-referrer")] {
+            if let name { response.headers[name] = value }
+        }
         response.headers[.cacheControl] = response.headers[.cacheControl] ?? "no-store"
         let ms = (ContinuousClock.now - start).components
         context.logger.info(

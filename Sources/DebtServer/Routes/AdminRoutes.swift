@@ -65,11 +65,18 @@ struct AdminRoutes {
             ])
         }
         admin.post("/projections/rebuild") { _, _ -> Response in
-            await services.rebuilds.start(total: 0)
-            defer { Task { await services.rebuilds.finish() } }
             let tracker = services.rebuilds
-            let result = try await services.withStore { store in
-                try await store.rebuildProjections { done, total in Task { await tracker.update(done, total) } }
+            await tracker.start(total: 0)
+            let result: EventStore.RebuildResult
+            do {
+                result = try await services.withStore { store in
+                    // Progress callbacks are synchronous; the tracker is an actor, so updates are sent to it.
+                    try await store.rebuildProjections { done, total in Task { await tracker.update(done, total) } }
+                }
+                await tracker.finish()
+            } catch {
+                await tracker.finish()
+                throw error
             }
             return .json([
                 "status": "success", "events_processed": .integer(result.eventsProcessed), "caught_up": .integer(result.caughtUp),

@@ -1,5 +1,6 @@
-import Foundation
 import DebtCore
+import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The direct API for one aggregate kind: `GET/POST /api/contacts`, `GET/PUT/DELETE /api/contacts/:id`
@@ -34,7 +35,7 @@ struct AggregateRoutes {
         router.post(RouterPath(path)) { request, context -> Response in
             let user = try context.requireUser()
             let body = try await request.jsonObject(limit: services.bodyLimit)
-            return try await create(body, user: user, key: request.headers[.init("Idempotency-Key")!])
+            return try await create(body, user: user, key: HTTPField.Name.idempotencyKey.flatMap { request.headers[$0] })
         }
         router.put(RouterPath(path + "/:id")) { request, context -> Response in
             let user = try context.requireUser()
