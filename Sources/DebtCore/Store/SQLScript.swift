@@ -71,7 +71,8 @@ public enum SQLScript {
 }
 
 extension String {
-    var trimmingWhitespace: String {
+    /// The text without leading and trailing white space (no Foundation needed).
+    public var trimmingWhitespace: String {
         var s = Substring(self)
         while s.first?.isWhitespace == true { s.removeFirst() }
         while s.last?.isWhitespace == true { s.removeLast() }

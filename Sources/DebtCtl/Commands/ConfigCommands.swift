@@ -1,3 +1,5 @@
+import DebtCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -45,7 +47,7 @@ enum ConfigCommands {
             var bytes: [UInt8] = []
             var byte: UInt8 = 0
             while read(0, &byte, 1) == 1, byte != 0x0A { bytes.append(byte) }
-            value = String(decoding: bytes, as: UTF8.self).trimmingSpaces
+            value = String(decoding: bytes, as: UTF8.self).trimmingWhitespace
         }
         guard !name.isEmpty, !name.contains("]"), !name.contains("\n") else { throw CLIError.usage("invalid profile name '\(name)'") }
         guard !value.contains("\n") else { throw CLIError.usage("the value must be one line") }

@@ -7,7 +7,7 @@ enum UndoCommand {
         let inv = ctx.invocation
         let dryRun = inv.flag("dry-run")
         let reason = inv.string("reason")
-        if !dryRun, reason?.trimmingSpaces.isEmpty ?? true {
+        if !dryRun, reason?.trimmingWhitespace.isEmpty ?? true {
             throw CLIError.usage("undo needs --reason TEXT (it is recorded with the UNDO event)")
         }
         let b = try ctx.backend()

@@ -1,3 +1,5 @@
+import DebtCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -52,10 +54,10 @@ struct ConfigFile: Equatable {
         var config = ConfigFile()
         var section: String?
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = String(raw).trimmingSpaces
+            let line = String(raw).trimmingWhitespace
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("["), line.hasSuffix("]") {
-                let name = String(line.dropFirst().dropLast()).trimmingSpaces
+                let name = String(line.dropFirst().dropLast()).trimmingWhitespace
                 section = name
                 if config.profiles[name] == nil {
                     config.profiles[name] = Profile()
@@ -66,8 +68,8 @@ struct ConfigFile: Equatable {
             guard let eq = line.firstIndex(of: "=") else {
                 throw CLIError.failure("\(path):\(number + 1): expected 'key = value'")
             }
-            let key = String(line[..<eq]).trimmingSpaces
-            let value = String(line[line.index(after: eq)...]).trimmingSpaces
+            let key = String(line[..<eq]).trimmingWhitespace
+            let value = String(line[line.index(after: eq)...]).trimmingWhitespace
             guard let s = section else {
                 guard key == "current-profile" else { throw CLIError.failure("\(path):\(number + 1): unknown setting '\(key)'") }
                 config.currentProfile = value

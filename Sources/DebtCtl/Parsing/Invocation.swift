@@ -20,7 +20,7 @@ public struct Invocation: Sendable, Equatable {
 
     /// Every value of a repeated option, commas also separating.
     public func strings(_ name: String) -> [String] {
-        (values[name] ?? []).flatMap { $0.split(separator: ",").map { String($0).trimmingSpaces } }.filter { !$0.isEmpty }
+        (values[name] ?? []).flatMap { $0.split(separator: ",").map { String($0).trimmingWhitespace } }.filter { !$0.isEmpty }
     }
 
     /// An integer option (already range-checked by the parser).
@@ -29,15 +29,6 @@ public struct Invocation: Sendable, Equatable {
     /// A time option, resolved against `now` (already checked by the parser).
     public func time(_ name: String, now: Timestamp) -> Timestamp? {
         string(name).flatMap { TimeArgument.parse($0, now: now) }
-    }
-}
-
-extension String {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first?.isWhitespace == true { s.removeFirst() }
-        while s.last?.isWhitespace == true { s.removeLast() }
-        return String(s)
     }
 }
 

@@ -53,7 +53,7 @@ public enum Parser {
             switch option.valueType {
             case .text:
                 if option.name == "type" {
-                    for t in value.split(separator: ",") where EventQuery.TypeFilter(String(t).trimmingSpaces) == nil {
+                    for t in value.split(separator: ",") where EventQuery.TypeFilter(String(t).trimmingWhitespace) == nil {
                         throw fail("'\(t)' is not an event type", at: index, suggestion: suggestion(for: String(t).uppercased(), among: EventType.fullNames))
                     }
                 }

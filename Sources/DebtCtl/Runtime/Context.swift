@@ -23,7 +23,7 @@ final class Context {
         self.invocation = invocation
         self.terminal = terminal
         format = invocation.string("output").flatMap(OutputFormat.init(rawValue:)) ?? .table
-        fields = invocation.string("fields").map { $0.split(separator: ",").map { String($0).trimmingSpaces } }
+        fields = invocation.string("fields").map { $0.split(separator: ",").map { String($0).trimmingWhitespace } }
         verbose = invocation.flag("verbose")
         let colour = terminal.stdoutIsTTY && !invocation.flag("no-color") && environment("NO_COLOR") == nil && environment("TERM") != "dumb"
         style = Style(enabled: colour)
@@ -57,7 +57,7 @@ final class Context {
         var answer: [UInt8] = []
         var byte: UInt8 = 0
         while read(0, &byte, 1) == 1, byte != 0x0A { answer.append(byte) }
-        let text = String(decoding: answer, as: UTF8.self).trimmingSpaces.lowercased()
+        let text = String(decoding: answer, as: UTF8.self).trimmingWhitespace.lowercased()
         return text == "y" || text == "yes"
     }
 
