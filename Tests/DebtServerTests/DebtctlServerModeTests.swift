@@ -111,3 +111,25 @@ struct DebtctlServerModeTests {
         #expect(notAdmin.status == 77 && notAdmin.stderr.contains("admin"))
     }
 }
+
+@Suite("debtctl events tail -f through the server")
+struct DebtctlServerTailTests {
+    @Test("a follower through the admin API long-poll sees a new event within a second or two")
+    func follow() async throws {
+        let t = try await DebtctlServerModeTests.setup()
+        let tail = try CommandRunner.start("debtctl", ["events", "tail", "-f", "-n", "1", "-o", "ndjson"], environment: ["XDG_CONFIG_HOME": t.configHome])
+        defer { tail.signal(SIGKILL); _ = tail.wait() }
+        try await Task.sleep(for: .milliseconds(800))
+        let (token, _) = try await t.server.login("bea")
+        let started = ContinuousClock.now
+        let created = try await t.server.request("POST", "/api/contacts", token: token, json: ["name": "Followed"])
+        let id = try #require(created.json["id"]?.stringValue)
+        var seen = false
+        while !seen, ContinuousClock.now - started < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(100))
+            seen = tail.stdoutSoFar.contains(id)
+        }
+        #expect(seen, "\(tail.stdoutSoFar)")
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+}

@@ -26,6 +26,6 @@ protocol Backend: AnyObject {
     func undo(_ id: Identifier, reason: String?, actor: String, dryRun: Bool) async throws -> (plan: JSONValue, appendedAt: Int64?)
     /// Named checks, each `{"check", "status": ok|fail, "detail"}`.
     func health() async throws -> [JSONValue]
-    /// Returns when new events may have been appended, or after `timeout` seconds.
-    func waitForEvents(timeout: Double) async throws
+    /// Returns when events after `position` may have been appended, or after about `timeout` seconds.
+    func waitForEvents(after position: Int64, timeout: Double) async throws
 }

@@ -94,10 +94,14 @@ final class DirectBackend: Backend {
         return checks
     }
 
-    func waitForEvents(timeout: Double) async throws {
-        if !listening {
+    /// LISTEN for the append path's NOTIFY (the position is read afresh by the caller).
+    /// The first call only subscribes and returns at once, so the caller's next read by position
+    /// covers anything appended before LISTEN took effect.
+    func waitForEvents(after position: Int64, timeout: Double) async throws {
+        guard listening else {
             try connection.executeSync("LISTEN \(Schema.notifyChannel)")
             listening = true
+            return
         }
         _ = try connection.notifications(timeout: timeout)
     }

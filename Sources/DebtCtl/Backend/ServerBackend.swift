@@ -200,8 +200,10 @@ final class ServerBackend: Backend {
         return checks
     }
 
-    func waitForEvents(timeout: Double) async throws {
-        try await Task.sleep(for: .milliseconds(Int(min(timeout, 1) * 1000)))
+    /// A long-poll: the server answers when an event after `position` is appended, or after `timeout`.
+    func waitForEvents(after position: Int64, timeout: Double) async throws {
+        let seconds = max(1, min(60, Int(timeout)))
+        _ = try call("GET", "/api/admin/events?after=\(position)&limit=1&wait=\(seconds)", timeout: seconds + 15)
     }
 
     /// Logs in as an admin and returns the token (`debtctl login`).

@@ -99,9 +99,9 @@ enum EventsCommands {
         try ctx.sink.flush()
         guard inv.flag("follow") else { return ExitStatus.ok }
         while true {
-            // Wait first (LISTEN in direct mode), then read from the cursor: an event committed while
-            // waiting is read by position, so none slips through.
-            try await backend.waitForEvents(timeout: 5)
+            // Wait first (LISTEN directly, a long-poll through the server), then read from the cursor:
+            // an event committed while waiting is read by position, so none slips through.
+            try await backend.waitForEvents(after: last, timeout: 25)
             q.afterPosition = last
             q.newestFirst = false
             q.limit = 1000

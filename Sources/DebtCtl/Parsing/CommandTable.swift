@@ -60,7 +60,7 @@ public enum CommandTable {
             examples: [("debtctl events show 0b7e5c1a-3f2d-4c8e-a1b2-c3d4e5f60718", "who appended it, why, and what undid it")]),
         CommandSpec(
             ["events", "tail"], summary: "show the latest events, then follow new ones with -f",
-            details: "Direct mode follows through PostgreSQL LISTEN; nothing is polled. Ctrl-C stops.",
+            details: "Direct mode follows through PostgreSQL LISTEN, server mode through a long-poll of the admin API; nothing polls on a timer. Ctrl-C stops.",
             options: [
                 OptionSpec("follow", short: "f", help: "keep printing events as they are appended"),
                 OptionSpec("lines", short: "n", kind: .value, valueName: "N", valueType: .integer(min: 0), help: "how many recent events to show first (default 10)"),

@@ -13,6 +13,8 @@ actor NotificationHub {
     }
 
     private var subscribers: [Identifier: Subscriber] = [:]
+    /// Long-polling requests waiting for any new event.
+    private var waiters: [Identifier: AsyncStream<Void>.Continuation] = [:]
     /// Messages a client may have waiting before it counts as too slow and is dropped.
     let bufferLimit = 256
 
@@ -29,10 +31,23 @@ actor NotificationHub {
 
     var count: Int { subscribers.count }
 
+    /// Registers a long-poll: the stream yields once the next event of anyone is delivered.
+    func waiter() -> (Identifier, AsyncStream<Void>) {
+        let id = Identifier.random()
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        waiters[id] = continuation
+        return (id, stream)
+    }
+
+    func removeWaiter(_ id: Identifier) {
+        waiters.removeValue(forKey: id)?.finish()
+    }
+
     /// Delivers one NOTIFY payload (`Event.notificationJSON`) as the contract's `{"type", "data"}` frame.
     func deliver(payload: String) {
         guard let json = try? JSONValue(parsing: payload), let user = json["user_id"]?.stringValue.flatMap({ Identifier($0) }),
               let type = json["type"]?.stringValue else { return }
+        for w in waiters.values { w.yield() }
         let frame = JSONValue.object([
             "type": .string(type),
             "data": .object([

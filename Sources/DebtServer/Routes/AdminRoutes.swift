@@ -8,7 +8,7 @@ struct AdminRoutes {
 
     func register(_ router: Router<AppContext>) {
         let admin = router.group("/api/admin").add(middleware: RequireAdmin())
-        admin.get("/events") { request, _ -> Response in .json(.array(try await events(request).map(\.adminJSON))) }
+        admin.get("/events") { request, _ -> Response in .json(.array(try await longPolledEvents(request).map(\.adminJSON))) }
         admin.get("/events/latest") { _, _ -> Response in
             let latest = try await services.withStore { store -> Event? in
                 var q = EventQuery()
@@ -103,6 +103,26 @@ struct AdminRoutes {
             return n
         } ?? 1000
         return f
+    }
+
+    /// `wait=S` with `after=N` (an extension for `debtctl events tail -f`): when nothing matches yet,
+    /// answer as soon as a new event is appended anywhere, or after S seconds (at most 60) with `[]`.
+    func longPolledEvents(_ request: Request) async throws -> [Event] {
+        let first = try await events(request)
+        guard first.isEmpty, request.uri.queryParameters.get("after") != nil, let text = request.uri.queryParameters.get("wait") else { return first }
+        guard let seconds = Int(text), (0...60).contains(seconds) else { throw APIError.badRequest("wait must be 0 to 60 seconds") }
+        let (id, stream) = await services.hub.waiter()
+        defer { Task { [hub = services.hub] in await hub.removeWaiter(id) } }
+        // Read again after registering: an event appended in between is not missed.
+        let again = try await events(request)
+        guard again.isEmpty else { return again }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for await _ in stream { return } }
+            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
+            await group.next()
+            group.cancelAll()
+        }
+        return try await events(request)
     }
 
     /// `GET /api/admin/events` with the contract's filters and the extensions.
