@@ -27,6 +27,12 @@ public enum CLI {
         ["config", "use"]: ConfigCommands.use,
         ["config", "set"]: ConfigCommands.set,
         ["login"]: LoginCommand.run,
+        ["completion"]: { ctx in
+            let shell = ctx.invocation.positionals[0]
+            guard let script = Completion.script(for: shell) else { throw CLIError.usage("SHELL must be bash, zsh or fish, got '\(shell)'") }
+            try ctx.sink.write(script)
+            return ExitStatus.ok
+        },
         ["version"]: { ctx in
             try ctx.sink.write("debtctl \(CLI.version) (event store schema \(Schema.latestVersion))\n")
             return ExitStatus.ok
@@ -48,6 +54,17 @@ public enum CLI {
 
     /// Runs one command line (without the program name) and returns the exit status.
     public static func run(arguments: [String]) async -> Int32 {
+        // Hidden entry points for the shells and the docs generator; their words are not a command line.
+        if arguments.first == "__complete" { return await complete(Array(arguments.dropFirst())) }
+        if arguments.first == "__man" {
+            guard arguments.count == 2 else {
+                for name in ManPage.names { print(name) }
+                return ExitStatus.ok
+            }
+            guard let page = ManPage.page(arguments[1]) else { return ExitStatus.usage }
+            print(page, terminator: "")
+            return ExitStatus.ok
+        }
         let terminal = Terminal.current()
         let invocation: Invocation
         do {
@@ -88,6 +105,41 @@ public enum CLI {
             printError("debtctl: " + message)
             if status == ExitStatus.usage { printError("Run 'debtctl \(invocation.command.name) --help' for usage.") }
             return status
+        }
+    }
+
+    /// `debtctl __complete WORDS…`: one candidate a line for the last word; live values from the
+    /// backend the words name (or the environment's), silently nothing when it cannot be reached.
+    static func complete(_ words: [String]) async -> Int32 {
+        let live: (OptionSpec.Completion) async -> [String] = { kind in await liveValues(kind, words: words) }
+        for c in await Completion.candidates(words.isEmpty ? [""] : words, live: live) { print(c) }
+        return ExitStatus.ok
+    }
+
+    static func liveValues(_ kind: OptionSpec.Completion, words: [String]) async -> [String] {
+        var globals: [String: [String]] = [:]
+        var i = 0
+        while i + 1 < words.count {
+            for name in ["database", "server", "profile"] where words[i] == "--" + name { globals[name] = [words[i + 1]] }
+            i += 1
+        }
+        let ctx = Context(
+            invocation: Invocation(command: CommandTable.command(["events", "list"]) ?? CommandTable.commands[0], values: globals),
+            terminal: Terminal(stdoutIsTTY: false, stdinIsTTY: false, stderrIsTTY: false, width: 80))
+        guard let backend = try? ctx.backend() else { return [] }
+        switch kind {
+        case .user:
+            return (try? await backend.usernames().values.sorted()) ?? []
+        case .eventID, .streamID:
+            var q = EventQuery()
+            q.newestFirst = true
+            q.limit = 50
+            var out: [String] = []
+            try? await backend.streamEvents(q) { out.append(kind == .eventID ? $0.id.description : $0.stream.description) }
+            var seen = Set<String>()
+            return out.filter { seen.insert($0).inserted }
+        default:
+            return []
         }
     }
 }

@@ -144,6 +144,15 @@ public enum CommandTable {
             backends: .none),
         CommandSpec(["version"], summary: "print debtctl's version", backends: .none),
         CommandSpec(
+            ["completion"], summary: "print the shell completion script for bash, zsh or fish",
+            details: "Candidates come from 'debtctl __complete', which reads this command table and, for event ids, streams and users, the current backend.",
+            positionals: [PositionalSpec("SHELL", completion: .values(["bash", "zsh", "fish"]), help: "bash, zsh or fish")],
+            examples: [
+                ("debtctl completion bash > /etc/bash_completion.d/debtctl", "install bash completion"),
+                ("debtctl completion zsh > \"${fpath[1]}/_debtctl\"", "install zsh completion"),
+            ],
+            backends: .none),
+        CommandSpec(
             ["help"], summary: "show help for a command",
             positionals: [PositionalSpec("COMMAND", required: false, help: "e.g. 'events list'")], backends: .none),
         CommandSpec(
