@@ -93,6 +93,19 @@ struct ServerBasicsTests {
         #expect(all.json.arrayValue?.count == 1)
     }
 
+    @Test("SIGTERM lets an in-flight request finish, then the server exits 0")
+    func drainsInFlight() async throws {
+        let s = try await ServerProcess.start()
+        let admin = try await s.adminToken()
+        async let pending = s.request("GET", "/api/admin/events?after=0&wait=2", token: admin)
+        try await Task.sleep(for: .milliseconds(500))
+        s.process.signal(SIGTERM)
+        let reply = try await pending
+        #expect(reply.status == 200 && reply.json == .array([]), "\(reply.status) \(reply.body)")
+        let result = s.process.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
     @Test("SIGTERM stops the server gracefully")
     func gracefulShutdown() async throws {
         let s = try await ServerProcess.start()
