@@ -10,23 +10,36 @@ actor NotificationHub {
         let userID: Identifier
         let isAdmin: Bool
         let continuation: AsyncStream<String>.Continuation
+        /// Told when the client is dropped, so its connection handler stops even while a write blocks.
+        let dropped: AsyncStream<Void>.Continuation
+    }
+
+    /// What a connection handler needs: its frames, and the signal that it was dropped as too slow.
+    struct Subscription: Sendable {
+        let id: Identifier
+        let frames: AsyncStream<String>
+        let dropped: AsyncStream<Void>
     }
 
     private var subscribers: [Identifier: Subscriber] = [:]
     /// Long-polling requests waiting for any new event.
     private var waiters: [Identifier: AsyncStream<Void>.Continuation] = [:]
-    /// Messages a client may have waiting before it counts as too slow and is dropped.
-    let bufferLimit = 256
+    /// Messages a client may have waiting before it counts as too slow and is dropped. One sync batch
+    /// (up to `Limits.batchSize` events) arrives as one burst, so a healthy client must fit several.
+    let bufferLimit = 4 * Limits.batchSize
 
-    func subscribe(user: AuthenticatedUser) -> (Identifier, AsyncStream<String>) {
+    func subscribe(user: AuthenticatedUser) -> Subscription {
         let id = Identifier.random()
         let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(bufferLimit))
-        subscribers[id] = Subscriber(userID: user.id, isAdmin: user.isAdmin, continuation: continuation)
-        return (id, stream)
+        let (dropped, dropContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        subscribers[id] = Subscriber(userID: user.id, isAdmin: user.isAdmin, continuation: continuation, dropped: dropContinuation)
+        return Subscription(id: id, frames: stream, dropped: dropped)
     }
 
     func unsubscribe(_ id: Identifier) {
-        subscribers.removeValue(forKey: id)?.continuation.finish()
+        guard let s = subscribers.removeValue(forKey: id) else { return }
+        s.continuation.finish()
+        s.dropped.finish()
     }
 
     var count: Int { subscribers.count }
@@ -57,7 +70,9 @@ actor NotificationHub {
         ]).canonicalText
         for (id, s) in subscribers where s.userID == user || s.isAdmin {
             if case .dropped = s.continuation.yield(frame) {
-                // The client has not read `bufferLimit` messages: drop it rather than hold everyone back.
+                // The client has not read `bufferLimit` messages: drop it rather than hold everyone back
+                // or buffer for it without bound; its handler closes the connection.
+                s.dropped.yield()
                 unsubscribe(id)
             }
         }
