@@ -89,7 +89,7 @@ public final class PostgresCluster: @unchecked Sendable {
             return
         }
         var settings = [
-            "-p \(port)", "-k \(socketDirectory)", "-c listen_addresses=127.0.0.1", "-c max_connections=200",
+            "-p \(port)", "-k \(socketDirectory)", "-c listen_addresses=127.0.0.1", "-c max_connections=500",
             "-c timezone=UTC",
         ]
         if !durable { settings += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"] }

@@ -31,7 +31,8 @@ let usage = """
 
     Environment: DEBT_JWT_SECRET (shared by all instances of a deployment; else generated once into the data dir),
     DEBT_ADMIN_USERNAME and DEBT_ADMIN_PASSWORD (create that admin at start if absent), DEBT_CORS_ORIGINS
-    (comma-separated), DEBT_BODY_LIMIT (bytes, default 10485760), DEBT_BCRYPT_COST (default 12), LOG_LEVEL.
+    (comma-separated), DEBT_BODY_LIMIT (bytes, default 10485760), DEBT_BCRYPT_COST (default 12),
+    DEBT_DB_POOL_SIZE (connections per instance, default 20), LOG_LEVEL.
     """
 
 func fail(_ message: String, code: Int32) -> Never {
@@ -132,6 +133,7 @@ do {
         if let origins = env["DEBT_CORS_ORIGINS"] { config.corsOrigins = origins.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         if let limit = env["DEBT_BODY_LIMIT"].flatMap(Int.init) { config.bodyLimit = limit }
         if let cost = env["DEBT_BCRYPT_COST"].flatMap(UInt8.init) { config.bcryptCost = cost }
+        if let pool = env["DEBT_DB_POOL_SIZE"].flatMap(Int.init), pool >= 2 { config.databasePoolSize = pool }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = Logger.Level(rawValue: env["LOG_LEVEL"] ?? "info") ?? .info

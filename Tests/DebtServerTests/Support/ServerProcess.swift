@@ -24,13 +24,15 @@ final class ServerProcess: @unchecked Sendable {
         var env = [
             "DEBT_JWT_SECRET": secret, "DEBT_ADMIN_USERNAME": "root", "DEBT_ADMIN_PASSWORD": adminPassword,
             "DEBT_BCRYPT_COST": "4", "LOG_LEVEL": "warning",
+            // Many servers run in parallel against one test cluster: keep each one's pool small.
+            "DEBT_DB_POOL_SIZE": "4",
         ]
         env.merge(environment) { $1 }
         let process = try CommandRunner.start(
             "debt-server", ["serve", "--database-url", db, "--port", String(port), "--data-dir", NSTemporaryDirectory() + "debt-srv-\(port)"],
             environment: env)
         let server = ServerProcess(url: "http://127.0.0.1:\(port)", databaseURL: db, port: port, process: process)
-        for _ in 0..<200 {
+        for _ in 0..<600 {
             if let r = try? await server.request("GET", "/health/ready"), r.status == 200 { return server }
             try await Task.sleep(for: .milliseconds(50))
         }
