@@ -42,8 +42,12 @@ public struct AppendConflict: Sendable, Hashable, CustomStringConvertible {
         case version
         /// The event id is already used by an event with other data.
         case idReused
-        /// The aggregate (or the contact a transaction names) does not exist, or is someone else's.
+        /// The aggregate does not exist.
         case notFound
+        /// The aggregate belongs to another user (callers should answer as for `notFound`: no leak).
+        case otherUser
+        /// The contact a transaction names does not exist, is deleted, or is another user's.
+        case contactUnavailable
         /// The aggregate is deleted.
         case deleted
         /// The undo rules refuse it (window, already undone, would orphan data).

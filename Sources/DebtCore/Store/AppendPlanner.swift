@@ -96,7 +96,7 @@ public struct AppendPlanner: Sendable {
             }
             let replay = s.histories[event.stream] ?? StreamReplay()
             if let owner = replay.events.first?.userID, owner != user {
-                plan.outcomes.append(.conflict(.init(.notFound, "stream \(event.stream) belongs to another user")))
+                plan.outcomes.append(.conflict(.init(.otherUser, "stream \(event.stream) belongs to another user")))
                 continue
             }
             if replay.events.isEmpty, event.eventType != .created {
@@ -110,7 +110,8 @@ public struct AppendPlanner: Sendable {
                     )))
                 continue
             }
-            if let refusal = check(event, replay: replay, snapshot: s) {
+            let oldState = replay.state
+            if let refusal = check(event, replay: replay, state: oldState, snapshot: s) {
                 plan.outcomes.append(.conflict(refusal))
                 continue
             }
@@ -119,7 +120,6 @@ public struct AppendPlanner: Sendable {
             event.recordedAt = s.now
             var after = replay
             after.apply(event)
-            let oldState = replay.state
             let newState = after.state
             s.histories[event.stream] = after
             record(old: oldState, new: newState, of: event, in: &s, plan: &plan)
@@ -137,8 +137,7 @@ public struct AppendPlanner: Sendable {
     }
 
     /// Why `event` cannot follow `replay` in the current state, or nil.
-    private func check(_ event: Event, replay: StreamReplay, snapshot s: AppendSnapshot) -> AppendConflict? {
-        let state = replay.state
+    private func check(_ event: Event, replay: StreamReplay, state: AggregateState?, snapshot s: AppendSnapshot) -> AppendConflict? {
         switch event.eventType {
         case .created:
             break
@@ -175,7 +174,7 @@ public struct AppendPlanner: Sendable {
             let contact = event.data["contact_id"]?.stringValue.flatMap({ Identifier($0) })
         {
             guard let facts = s.contacts[contact], facts.userID == event.userID, facts.isLive else {
-                return .init(.notFound, "contact \(contact) does not exist or is deleted")
+                return .init(.contactUnavailable, "contact \(contact) does not exist or is deleted")
             }
         }
         return nil

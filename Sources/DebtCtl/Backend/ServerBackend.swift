@@ -98,10 +98,8 @@ final class ServerBackend: Backend {
                 ("date_from", query.recordedFrom?.description), ("date_to", query.recordedUntil?.description),
                 ("after", query.newestFirst ? nil : String(after ?? 0)), ("before", before.map(String.init)), ("limit", String(page)),
             ])
-            var rows = try call("GET", path).arrayValue ?? []
-            // The API lists newest first without a cursor, oldest first with one; keep the query's order.
-            if query.newestFirst, let f = rows.first?["position"]?.integerValue, let l = rows.last?["position"]?.integerValue, f < l { rows.reverse() }
-            if !query.newestFirst, let f = rows.first?["position"]?.integerValue, let l = rows.last?["position"]?.integerValue, f > l { rows.reverse() }
+            // The API lists newest first without `after` and oldest first with it: the order asked for.
+            let rows = try call("GET", path).arrayValue ?? []
             for r in rows {
                 let event: Event
                 do throws(ValidationError) { event = try Event(adminJSON: r) } catch { throw CLIError.failure("unreadable event from the server: \(error)") }

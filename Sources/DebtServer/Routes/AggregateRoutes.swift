@@ -166,10 +166,9 @@ struct AggregateRoutes {
         case .conflict(let c):
             switch c.kind {
             case .version: return .conflict("Version conflict: \(c.message)")
-            case .notFound:
-                if c.message.contains("another user") { return .notFound("\(kind.rawValue) \(id) not found") }
-                // A transaction naming a missing contact: the request is wrong, not the URL.
-                return c.message.hasPrefix("contact ") && kind == .transaction ? APIError(.unprocessableContent, c.message) : .notFound(c.message)
+            case .notFound, .otherUser: return .notFound("\(kind.rawValue) \(id) not found")
+            // A transaction naming a missing contact: the request is wrong, not the URL.
+            case .contactUnavailable: return APIError(.unprocessableContent, c.message)
             case .deleted: return APIError(.gone, c.message)
             case .idReused: return .conflict(c.message)
             case .undoRefused: return APIError(.unprocessableContent, c.message)

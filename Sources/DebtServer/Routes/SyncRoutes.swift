@@ -86,7 +86,7 @@ struct SyncRoutes {
 
     /// A refusal as a client may see it: another user's stream reads as not found.
     static func clientMessage(_ o: AppendOutcome) -> String {
-        if case .conflict(let c) = o, c.kind == .notFound, c.message.contains("another user") { return "not found" }
+        if case .conflict(let c) = o, c.kind == .otherUser { return "\(c.message.split(separator: " ").dropFirst().first ?? "stream") not found" }
         return o.description
     }
 }

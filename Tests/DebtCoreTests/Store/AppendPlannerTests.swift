@@ -69,8 +69,8 @@ struct AppendPlannerTests {
         let facts = [c.aggregateID: ContactFacts(userID: alice.user, isLive: true, balance: 0, liveTransactions: 0)]
         let plan = AppendPlanner(options: .client).plan([intrude, steal], snapshot: snapshot(head: 1, stored: [c], contacts: facts))
         #expect(plan.outcomes.allSatisfy { !$0.isAccepted })
-        #expect(plan.outcomes[0] == .conflict(.init(.notFound, "stream \(c.stream) belongs to another user")))
-        #expect(plan.outcomes[1] == .conflict(.init(.notFound, "contact \(c.aggregateID) does not exist or is deleted")))
+        #expect(plan.outcomes[0] == .conflict(.init(.otherUser, "stream \(c.stream) belongs to another user")))
+        #expect(plan.outcomes[1] == .conflict(.init(.contactUnavailable, "contact \(c.aggregateID) does not exist or is deleted")))
     }
 
     @Test("updating a missing or deleted aggregate is a conflict; invalid events are invalid")
