@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(
             name: "DebtServerTests",
             dependencies: [
-                "DebtServer", "DebtCore", "LibPQ", "TestSupport",
+                "DebtServer", "DebtCore", "LibPQ", "TestSupport", "EmbeddedPostgres",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
             swiftSettings: upcoming),

@@ -39,10 +39,10 @@ extension EventStore {
         if let limit = filter.limit { params.append(String(limit)); sql += " LIMIT $\(params.count)::bigint" }
         return try await session.query(sql, params).map { r in
             .object([
-                "id": text(r[0]), "user_id": text(r[1]), "owner": text(r[2]), "name": text(r[3]), "username": text(r[4]),
-                "phone": text(r[5]), "email": text(r[6]), "notes": text(r[7]), "balance": integer(r[8]),
-                "is_deleted": .bool(r[9] == "true"), "version": integer(r[10]), "created_at": time(r[11]),
-                "updated_at": time(r[12]),
+                "id": ProjectionRow.text(r[0]), "user_id": ProjectionRow.text(r[1]), "owner": ProjectionRow.text(r[2]), "name": ProjectionRow.text(r[3]), "username": ProjectionRow.text(r[4]),
+                "phone": ProjectionRow.text(r[5]), "email": ProjectionRow.text(r[6]), "notes": ProjectionRow.text(r[7]), "balance": integer(r[8]),
+                "is_deleted": .bool(r[9] == "true"), "version": integer(r[10]), "created_at": SQLText.timestamp(r[11]),
+                "updated_at": SQLText.timestamp(r[12]),
             ])
         }
     }
@@ -68,11 +68,11 @@ extension EventStore {
         if let limit = filter.limit { params.append(String(limit)); sql += " LIMIT $\(params.count)::bigint" }
         return try await session.query(sql, params).map { r in
             .object([
-                "id": text(r[0]), "user_id": text(r[1]), "owner": text(r[2]), "contact_id": text(r[3]), "contact_name": text(r[4]),
-                "amount": integer(r[5]), "direction": text(r[6]), "type": text(r[7]), "currency": text(r[8]),
-                "description": text(r[9]), "transaction_date": text(r[10]), "due_date": text(r[11]), "comment": text(r[12]),
+                "id": ProjectionRow.text(r[0]), "user_id": ProjectionRow.text(r[1]), "owner": ProjectionRow.text(r[2]), "contact_id": ProjectionRow.text(r[3]), "contact_name": ProjectionRow.text(r[4]),
+                "amount": integer(r[5]), "direction": ProjectionRow.text(r[6]), "type": ProjectionRow.text(r[7]), "currency": ProjectionRow.text(r[8]),
+                "description": ProjectionRow.text(r[9]), "transaction_date": ProjectionRow.text(r[10]), "due_date": ProjectionRow.text(r[11]), "comment": ProjectionRow.text(r[12]),
                 "contribution": integer(r[13]), "is_deleted": .bool(r[14] == "true"), "version": integer(r[15]),
-                "created_at": time(r[16]), "updated_at": time(r[17]),
+                "created_at": SQLText.timestamp(r[16]), "updated_at": SQLText.timestamp(r[17]),
             ])
         }
     }
@@ -88,7 +88,7 @@ extension EventStore {
         if let userID { params.append(userID.description); sql += " WHERE u.id = $1::uuid" }
         sql += " GROUP BY u.id, u.username ORDER BY u.username"
         return try await session.query(sql, params).map { r in
-            .object(["user_id": text(r[0]), "username": text(r[1]), "contacts": integer(r[2]), "total": integer(r[3])])
+            .object(["user_id": ProjectionRow.text(r[0]), "username": ProjectionRow.text(r[1]), "contacts": integer(r[2]), "total": integer(r[3])])
         }
     }
 
@@ -108,8 +108,8 @@ extension EventStore {
         if let limit { params.append(String(limit)); sql += " LIMIT $\(params.count)::bigint" }
         return try await session.query(sql, params).map { r in
             .object([
-                "id": text(r[0]), "username": text(r[1]), "email": text(r[2]), "is_admin": .bool(r[3] == "true"),
-                "created_at": time(r[4]), "deleted_at": time(r[5]), "events": integer(r[6]),
+                "id": ProjectionRow.text(r[0]), "username": ProjectionRow.text(r[1]), "email": ProjectionRow.text(r[2]), "is_admin": .bool(r[3] == "true"),
+                "created_at": SQLText.timestamp(r[4]), "deleted_at": SQLText.timestamp(r[5]), "events": integer(r[6]),
             ])
         }
     }
@@ -129,9 +129,7 @@ extension EventStore {
     }
 }
 
-private func text(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
 private func integer(_ s: String?) -> JSONValue { s.flatMap { Int64($0) }.map { .integer($0) } ?? .null }
-private func time(_ s: String?) -> JSONValue { s.flatMap { Int64($0) }.map { .string(Timestamp(microseconds: $0).description) } ?? .null }
 
 extension Event {
     /// The admin API's event record: the contract's fields (`event_id`, `aggregate_id`, `aggregate_type`,

@@ -20,11 +20,10 @@ extension EventStore {
             let checkpoint = Int64(r[1] ?? "0") ?? 0
             let lag = max(0, head - checkpoint)
             let state = r[5] != nil ? "failed" : rebuilding ? "rebuilding" : lag > 0 ? "lagging" : "ok"
-            func time(_ s: String?) -> JSONValue { s.flatMap { Int64($0) }.map { .string(Timestamp(microseconds: $0).description) } ?? .null }
             return .object([
                 "name": .string(r[0] ?? ""), "checkpoint": .integer(checkpoint), "head": .integer(head), "lag": .integer(lag),
                 "rows": .integer(Int64(r[6] ?? "0") ?? 0), "state": .string(state), "rebuild_running": .bool(rebuilding),
-                "updated_at": time(r[2]), "last_rebuild_at": time(r[3]),
+                "updated_at": SQLText.timestamp(r[2]), "last_rebuild_at": SQLText.timestamp(r[3]),
                 "last_rebuild_events": r[4].flatMap { Int64($0) }.map { .integer($0) } ?? .null,
                 "last_error": r[5].map { .string($0) } ?? .null, "last_event_id": .integer(head), "is_up_to_date": .bool(lag == 0),
             ])

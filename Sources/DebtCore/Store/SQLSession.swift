@@ -71,4 +71,9 @@ public enum SQLText {
     public static func micros(_ column: String) -> String {
         "(extract(epoch from \(column)) * 1000000)::bigint::text"
     }
+
+    /// A `micros(_:)` column read back as an RFC 3339 JSON string; null for NULL.
+    public static func timestamp(_ micros: String?) -> JSONValue {
+        micros.flatMap { Int64($0) }.map { .string(Timestamp(microseconds: $0).description) } ?? .null
+    }
 }

@@ -59,7 +59,7 @@ struct UserAdminRoutes {
             return .json(.array(rows.map { r in
                 .object([
                     "success": .bool(r[0] == "true"), "client": r[1].map { .string($0) } ?? .null, "user_agent": r[2].map { .string($0) } ?? .null,
-                    "at": r[3].flatMap { Int64($0) }.map { .string(Timestamp(microseconds: $0).description) } ?? .null,
+                    "at": SQLText.timestamp(r[3]),
                 ])
             }))
         }

@@ -1,5 +1,6 @@
 import DebtCore
 import Foundation
+import EmbeddedPostgres
 import TestSupport
 
 #if canImport(FoundationNetworking)
@@ -97,16 +98,7 @@ final class ServerProcess: @unchecked Sendable {
         return t
     }
 
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 } }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
+    static func freePort() throws -> Int { try PostgresCluster.freePort() }
 }
 
 struct ServerFailed: Error, CustomStringConvertible {
