@@ -31,17 +31,18 @@ let package = Package(
         // libcurl's headers; the library itself is loaded with dlopen on first use (see shim.h).
         // No pkgConfig on purpose: it would add -lcurl; the headers are on the standard include path.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
-        // For the REPL (debtctl shell), not linked into debtctl until it has one.
-        .systemLibrary(
-            name: "CEditLine", pkgConfig: "libedit",
-            providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
+        // libedit's headers for the shell (debtctl shell); like libcurl, the library is loaded with dlopen
+        // when the shell starts, so one-shot commands never load it.
+        .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"]), .brew(["libedit"])]),
 
         // Pure domain core: events, validation, reducers, undo planning, sync hash, schema and the
         // one append protocol. No Foundation, no NIO: debtctl links it and must start in milliseconds.
         .target(name: "DebtCore", swiftSettings: upcoming),
 
         // The libpq driver of the store's session protocol (used by debtctl and the tests).
-        .target(name: "LibPQ", dependencies: ["CLibPQ", "DebtCore"], swiftSettings: upcoming),
+        .target(name: "LibPQ", dependencies: ["CLibPQ", "CInterrupts", "DebtCore"], swiftSettings: upcoming),
+        // The SIGINT handler that cancels a running statement (the shell's Ctrl-C); C, as a handler must be.
+        .target(name: "CInterrupts"),
 
         // A throwaway or embedded PostgreSQL cluster: initdb + pg_ctl, as an unprivileged user under root.
         .target(name: "EmbeddedPostgres", swiftSettings: upcoming),
@@ -49,7 +50,7 @@ let package = Package(
         // The test harness: one throwaway cluster per test process, a fresh database per test.
         .target(name: "TestSupport", dependencies: ["DebtCore", "LibPQ", "EmbeddedPostgres"], swiftSettings: upcoming),
 
-        .target(name: "DebtCtl", dependencies: ["DebtCore", "LibPQ", "CCurl"], swiftSettings: upcoming),
+        .target(name: "DebtCtl", dependencies: ["DebtCore", "LibPQ", "CCurl", "CEditLine"], swiftSettings: upcoming),
         .executableTarget(name: "debtctl", dependencies: ["DebtCtl"], swiftSettings: upcoming),
         // The server: Hummingbird 2, PostgresNIO, WebSocket; every write through DebtCore's append path.
         .target(

@@ -77,6 +77,10 @@ static inline CURLcode ccurl_setopt_write(CURL *h, size_t (*cb)(char *, size_t, 
     ccurl_setopt_fn f = (ccurl_setopt_fn)ccurl_symbol("curl_easy_setopt");
     return f ? f(h, CURLOPT_WRITEFUNCTION, cb) : CURLE_FAILED_INIT;
 }
+static inline CURLcode ccurl_setopt_progress(CURL *h, int (*cb)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t)) {
+    ccurl_setopt_fn f = (ccurl_setopt_fn)ccurl_symbol("curl_easy_setopt");
+    return f ? f(h, CURLOPT_XFERINFOFUNCTION, cb) : CURLE_FAILED_INIT;
+}
 static inline CURLcode ccurl_getinfo_long(CURL *h, CURLINFO i, long *v) {
     ccurl_getinfo_fn f = (ccurl_getinfo_fn)ccurl_symbol("curl_easy_getinfo");
     return f ? f(h, i, v) : CURLE_FAILED_INIT;

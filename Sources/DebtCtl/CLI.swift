@@ -33,6 +33,12 @@ public enum CLI {
             try ctx.sink.write(script)
             return ExitStatus.ok
         },
+        ["shell"]: { ctx in
+            guard ctx.pool == nil else { throw CLIError.usage("already in the shell") }
+            var globals = ctx.invocation.values
+            let keepGoing = globals.removeValue(forKey: "keep-going") != nil
+            return await Shell(globals: globals, keepGoing: keepGoing).run()
+        },
         ["version"]: { ctx in
             try ctx.sink.write("debtctl \(CLI.version) (event store schema \(Schema.latestVersion))\n")
             return ExitStatus.ok
@@ -55,7 +61,7 @@ public enum CLI {
     /// Runs one command line (without the program name) and returns the exit status.
     public static func run(arguments: [String]) async -> Int32 {
         // Hidden entry points for the shells and the docs generator; their words are not a command line.
-        if arguments.first == "__complete" { return await complete(Array(arguments.dropFirst())) }
+        if arguments.first == "__complete" { return complete(Array(arguments.dropFirst())) }
         if arguments.first == "__man" {
             guard arguments.count == 2 else {
                 for name in ManPage.names { print(name) }
@@ -72,9 +78,12 @@ public enum CLI {
             case .invocation(let i):
                 invocation = i
             case .noCommand(let globals):
-                if globals["help"] != nil || terminal.stdoutIsTTY {
+                if globals["help"] != nil {
                     print(HelpText.overview(), terminator: "")
                     return ExitStatus.ok
+                }
+                if terminal.stdinIsTTY && terminal.stdoutIsTTY {
+                    return await Shell(globals: globals, keepGoing: false).run()
                 }
                 printError("debtctl: no command given\n" + HelpText.overview())
                 return ExitStatus.usage
@@ -83,14 +92,19 @@ public enum CLI {
             printError(error.rendered())
             return ExitStatus.usage
         }
-        let ctx = Context(invocation: invocation, terminal: terminal)
+        return await execute(invocation, terminal: terminal, pool: nil)
+    }
+
+    /// Runs one parsed command and returns its exit status; errors are printed on stderr.
+    static func execute(_ invocation: Invocation, terminal: Terminal, pool: BackendPool?) async -> Int32 {
+        let ctx = Context(invocation: invocation, terminal: terminal, pool: pool)
         if invocation.flag("help") {
             try? ctx.sink.write(HelpText.command(invocation.command))
             try? ctx.sink.finish()
             return ExitStatus.ok
         }
         guard let handler = handlers[invocation.command.path] else {
-            printError("debtctl: '\(invocation.command.name)' is not available in this build")
+            printError("debtctl: '\(invocation.command.name)' is not available \(pool == nil ? "in this build" : "inside the shell")")
             return ExitStatus.error
         }
         do {
@@ -102,21 +116,16 @@ public enum CLI {
         } catch {
             try? ctx.sink.finish()
             let (status, message) = ExitStatus.of(error)
-            printError("debtctl: " + message)
-            if status == ExitStatus.usage { printError("Run 'debtctl \(invocation.command.name) --help' for usage.") }
+            // After the terminal's "^C", on a line of its own.
+            printError((status == ExitStatus.interrupted ? "\n" : "") + "debtctl: " + message)
+            if status == ExitStatus.usage { printError("Run '\(pool == nil ? "debtctl " : "")\(invocation.command.name) --help' for usage.") }
             return status
         }
     }
 
     /// `debtctl __complete WORDS…`: one candidate a line for the last word; live values from the
     /// backend the words name (or the environment's), silently nothing when it cannot be reached.
-    static func complete(_ words: [String]) async -> Int32 {
-        let live: (OptionSpec.Completion) async -> [String] = { kind in await liveValues(kind, words: words) }
-        for c in await Completion.candidates(words.isEmpty ? [""] : words, live: live) { print(c) }
-        return ExitStatus.ok
-    }
-
-    static func liveValues(_ kind: OptionSpec.Completion, words: [String]) async -> [String] {
+    static func complete(_ words: [String]) -> Int32 {
         var globals: [String: [String]] = [:]
         var i = 0
         while i + 1 < words.count {
@@ -126,20 +135,9 @@ public enum CLI {
         let ctx = Context(
             invocation: Invocation(command: CommandTable.command(["events", "list"]) ?? CommandTable.commands[0], values: globals),
             terminal: Terminal(stdoutIsTTY: false, stdinIsTTY: false, stderrIsTTY: false, width: 80))
-        guard let backend = try? ctx.backend() else { return [] }
-        switch kind {
-        case .user:
-            return (try? await backend.usernames().values.sorted()) ?? []
-        case .eventID, .streamID:
-            var q = EventQuery()
-            q.newestFirst = true
-            q.limit = 50
-            var out: [String] = []
-            try? await backend.streamEvents(q) { out.append(kind == .eventID ? $0.id.description : $0.stream.description) }
-            var seen = Set<String>()
-            return out.filter { seen.insert($0).inserted }
-        default:
-            return []
-        }
+        // Connects only when a live value is asked for (never to complete a command name).
+        let live: (OptionSpec.Completion) -> [String] = { kind in (try? ctx.backend().completionValues(kind)) ?? [] }
+        for c in Completion.candidates(words.isEmpty ? [""] : words, live: live) { print(c) }
+        return ExitStatus.ok
     }
 }

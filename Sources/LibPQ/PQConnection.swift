@@ -12,6 +12,8 @@ public import DebtCore
 /// `PG*` environment variables and defaults. Every error carries libpq's message and the SQLSTATE.
 public final class PQConnection: SQLSession {
     private let handle: OpaquePointer
+    /// This connection's cancel handle while it is the one Ctrl-C cancels (see `Interrupts`).
+    private var cancelHandle: OpaquePointer?
 
     public init(_ conninfo: String) throws(SQLError) {
         guard let h = PQconnectdb(conninfo) else {
@@ -27,7 +29,48 @@ public final class PQConnection: SQLSession {
         PQsetNoticeProcessor(h, { _, _ in }, nil)
     }
 
-    deinit { PQfinish(handle) }
+    deinit {
+        disarmCancellation()
+        PQfinish(handle)
+    }
+
+    /// Makes this connection the one whose running statement a SIGINT cancels.
+    public func armCancellation() {
+        disarmCancellation()
+        guard let c = PQgetCancel(handle) else { return }
+        cancelHandle = c
+        Interrupts.arm(c)
+    }
+
+    public func disarmCancellation() {
+        guard let c = cancelHandle else { return }
+        if Interrupts.armed == c { Interrupts.arm(nil) }
+        PQfreeCancel(c)
+        cancelHandle = nil
+    }
+
+    /// Notices, without a round trip, a connection the server has closed (restart, idle timeout,
+    /// pg_terminate_backend) and reconnects it with the same parameters. Returns true when it had to
+    /// reconnect (session state such as LISTEN and SET is then gone); throws when it cannot.
+    public func reconnectIfDropped() throws(SQLError) -> Bool {
+        if PQstatus(handle) == CONNECTION_OK {
+            let fd = PQsocket(handle)
+            // Readable while idle: the server said something (a NOTIFY, or a FATAL message and then end
+            // of file when it closed the session). libpq notices the end of file on a later read.
+            var reads = 0
+            while fd >= 0, reads < 8, PQstatus(handle) == CONNECTION_OK, waitReadable(fd: fd, timeout: 0) {
+                if PQconsumeInput(handle) == 0 { break }
+                reads += 1
+            }
+            if PQstatus(handle) == CONNECTION_OK { return false }
+        }
+        let armed = cancelHandle != nil
+        disarmCancellation()
+        PQreset(handle)
+        guard PQstatus(handle) == CONNECTION_OK else { throw connectionError() }
+        if armed { armCancellation() }
+        return true
+    }
 
     /// Where this connection went: `host:port/database as user` (never the password).
     public var endpoint: String {

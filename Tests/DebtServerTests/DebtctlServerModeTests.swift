@@ -133,3 +133,30 @@ struct DebtctlServerTailTests {
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 }
+
+@Suite("debtctl shell in server mode")
+struct DebtctlServerShellTests {
+    @Test("the prompt names the profile and the admin API; Ctrl-C stops a long-polling tail -f; completion reads live users")
+    func shell() async throws {
+        let t = try await DebtctlServerModeTests.setup()
+        let state = NSTemporaryDirectory() + "debt-state-" + UUID().uuidString
+        let term = try TmuxTerminal("debtctl", ["shell"], environment: ["XDG_CONFIG_HOME": t.configHome, "XDG_STATE_HOME": state, "PAGER": "cat"])
+        // debtctl login stored the server in the "default" profile and made it current.
+        try term.waitFor("(api)>")
+        try term.type("users show al")
+        try term.press("Tab")
+        try term.waitFor("the live user name") { $0.hasSuffix("users show alice") }
+        try term.press("Enter")
+        try term.waitFor("Username: alice")
+        try term.type("events tail -f -n 1")
+        try term.press("Enter")
+        // Waiting inside the server's long-poll when Ctrl-C comes.
+        try await Task.sleep(for: .milliseconds(1500))
+        try term.press("C-c")
+        try term.waitFor("debtctl: interrupted", timeout: 5)
+        try term.waitFor("(api)>", count: 3)
+        try term.type("balances -o csv")
+        try term.press("Enter")
+        try term.waitFor("Grace")
+    }
+}

@@ -28,4 +28,33 @@ protocol Backend: AnyObject {
     func health() async throws -> [JSONValue]
     /// Returns when events after `position` may have been appended, or after about `timeout` seconds.
     func waitForEvents(after position: Int64, timeout: Double) async throws
+    /// Called before each command of a shell session on a kept backend: reconnects a dropped
+    /// connection without bothering the operator. Returns true when it reconnected.
+    func keepAlive() throws -> Bool
+    /// Values for completion (recent event ids, streams, user names), fetched synchronously because
+    /// the line editor asks from inside a key binding.
+    func completionValues(_ kind: OptionSpec.Completion) throws -> [String]
+}
+
+extension Backend {
+    /// Recent event ids or streams (newest first, without repeats) and user names, for completion.
+    func recentValues(_ kind: OptionSpec.Completion, events: (EventQuery, (Event) throws -> Void) throws -> Void, users: () throws -> [String]) throws -> [String] {
+        switch kind {
+        case .user:
+            return try users().sorted()
+        case .eventID, .streamID:
+            var q = EventQuery()
+            q.newestFirst = true
+            q.limit = 50
+            var seen = Set<String>()
+            var out: [String] = []
+            try events(q) { e in
+                let v = kind == .eventID ? e.id.description : e.stream.description
+                if seen.insert(v).inserted { out.append(v) }
+            }
+            return out
+        default:
+            return []
+        }
+    }
 }

@@ -41,10 +41,31 @@ final class DirectBackend: Backend {
     }
 
     func streamEvents(_ query: EventQuery, _ body: (Event) throws -> Void) async throws {
+        try streamEventsNow(query, body)
+    }
+
+    private func streamEventsNow(_ query: EventQuery, _ body: (Event) throws -> Void) throws {
         let (sql, params) = query.sql()
         try connection.stream(sql, params) { row in
+            // Ctrl-C in the shell: the handler has cancelled the statement; stop handing rows over.
+            if Interrupts.pending { throw CLIError.interrupted }
             try body(try EventRow.decode(row))
             return true
+        }
+    }
+
+    func keepAlive() throws -> Bool {
+        guard try connection.reconnectIfDropped() else { return false }
+        // A new server session: what the old one had set is gone.
+        try connection.executeSync("SET application_name = 'debtctl'")
+        listening = false
+        names = nil
+        return true
+    }
+
+    func completionValues(_ kind: OptionSpec.Completion) throws -> [String] {
+        try recentValues(kind, events: streamEventsNow) {
+            try connection.querySync("SELECT username FROM users", []).compactMap { $0[0] }
         }
     }
 
@@ -104,6 +125,8 @@ final class DirectBackend: Backend {
             return
         }
         _ = try connection.notifications(timeout: timeout)
+        // A SIGINT ends the wait early (poll returns EINTR).
+        if Interrupts.pending { throw CLIError.interrupted }
     }
 }
 

@@ -1,4 +1,5 @@
 import DebtCore
+import LibPQ
 
 #if canImport(Glibc)
     import Glibc
@@ -33,6 +34,7 @@ final class ServerBackend: Backend {
         do {
             response = try client.send(method: method, url: baseURL + path, headers: headers, body: body.map { Array($0.canonicalText.utf8) }, timeoutSeconds: timeout)
         } catch let failure as CurlClient.Failure {
+            if failure.interrupted { throw CLIError.interrupted }
             throw CLIError.unavailable("cannot reach \(baseURL): \(failure)")
         }
         let json = (try? JSONValue(parsing: response.body)) ?? .null
@@ -86,6 +88,19 @@ final class ServerBackend: Backend {
 
     /// Pages through `/api/admin/events` by position, so a large result never sits in memory.
     func streamEvents(_ query: EventQuery, _ body: (Event) throws -> Void) async throws {
+        try streamEventsNow(query, body)
+    }
+
+    /// libcurl keeps the connection and reconnects by itself.
+    func keepAlive() throws -> Bool { false }
+
+    func completionValues(_ kind: OptionSpec.Completion) throws -> [String] {
+        try recentValues(kind, events: streamEventsNow) {
+            (try call("GET", "/api/admin/users").arrayValue ?? []).compactMap { $0["username"]?.stringValue }
+        }
+    }
+
+    private func streamEventsNow(_ query: EventQuery, _ body: (Event) throws -> Void) throws {
         var remaining = query.limit
         var after = query.afterPosition
         var before = query.beforePosition
@@ -103,6 +118,7 @@ final class ServerBackend: Backend {
             for r in rows {
                 let event: Event
                 do throws(ValidationError) { event = try Event(adminJSON: r) } catch { throw CLIError.failure("unreadable event from the server: \(error)") }
+                if Interrupts.pending { throw CLIError.interrupted }
                 try body(event)
             }
             if let r = remaining { remaining = r - rows.count }

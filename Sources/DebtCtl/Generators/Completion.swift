@@ -45,7 +45,7 @@ enum Completion {
 
     /// Candidates for the last of `words` (the word being typed, possibly empty), given those before it.
     /// `live` supplies values only a deployment knows (event ids, users, streams); nil skips them.
-    static func candidates(_ words: [String], live: ((OptionSpec.Completion) async -> [String])?) async -> [String] {
+    static func candidates(_ words: [String], live: ((OptionSpec.Completion) -> [String])?) -> [String] {
         let current = words.last ?? ""
         let before = Array(words.dropLast())
         var path: [String] = []
@@ -79,26 +79,26 @@ enum Completion {
         }
         var out: [String]
         if let option = pendingValue {
-            out = await values(option.completion, live: live)
+            out = values(option.completion, live: live)
         } else if current.hasPrefix("-") {
             out = ((command?.options ?? []) + CommandTable.globalOptions).map { "--" + $0.name }
         } else if command == nil {
             out = Array(Set(CommandTable.commands.filter { !$0.hidden && $0.path.count > path.count && $0.path.starts(with: path) }.map { $0.path[path.count] })).sorted()
         } else if let c = command, positionals < c.positionals.count {
-            out = await values(c.positionals[positionals].completion, live: live)
+            out = values(c.positionals[positionals].completion, live: live)
         } else {
             out = []
         }
         return out.filter { $0.hasPrefix(current) }
     }
 
-    static func values(_ kind: OptionSpec.Completion, live: ((OptionSpec.Completion) async -> [String])?) async -> [String] {
+    static func values(_ kind: OptionSpec.Completion, live: ((OptionSpec.Completion) -> [String])?) -> [String] {
         switch kind {
         case .values(let v): return v
         case .projection: return Schema.projections
         case .profile: return (try? ConfigFile.load().order) ?? []
         case .none, .file: return []
-        case .eventID, .streamID, .user: return await live?(kind) ?? []
+        case .eventID, .streamID, .user: return live?(kind) ?? []
         }
     }
 }

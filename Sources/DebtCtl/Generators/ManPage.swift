@@ -46,14 +46,21 @@ enum ManPage {
             A command reaches a deployment through the server's admin API (\\fB\\-\\-server\\fR \\fIURL\\fR, with an admin \
             token from \\fBdebtctl login\\fR or \\fBDEBTCTL_TOKEN\\fR) or directly through PostgreSQL (\\fB\\-\\-database\\fR \
             \\fIURL\\fR, a libpq URL, key=value string or service=\\fINAME\\fR; with nothing given, libpq's own PG* variables \
-            apply as for psql). Both give the same output; \\fB\\-v\\fR says which served a command.
+            apply as for psql). Both give the same output; \\fB\\-v\\fR says which served a command. The target is chosen \
+            in this order: \\fB\\-\\-database\\fR or \\fB\\-\\-server\\fR, the profile \\fB\\-\\-profile\\fR names, \
+            \\fBDEBTCTL_DATABASE_URL\\fR or \\fBDEBTCTL_SERVER\\fR, the profile \\fBDEBTCTL_PROFILE\\fR names or the config \
+            file's current profile, then libpq's defaults.
             """)
         out += ".SH FILES\n.TP\n.I $XDG_CONFIG_HOME/debtctl/config\n"
         out += escape("Profiles (like kubectl contexts) naming a server, a database and a token; written with mode 0600. Default ~/.config/debtctl/config.") + "\n"
+        out += ".TP\n.I $XDG_STATE_HOME/debtctl/history\n"
+        out += escape("The shell's history: the last \(ShellHistory.limit) lines (DEBTCTL_HISTORY_SIZE), mode 0600, never a line mentioning a password, token or secret. Default ~/.local/state/debtctl/history.") + "\n"
         out += ".SH ENVIRONMENT\n"
         for (name, text) in [
             ("DEBTCTL_SERVER", "the admin API to use"), ("DEBTCTL_DATABASE_URL", "the PostgreSQL database to use directly"),
             ("DEBTCTL_TOKEN", "the admin token (else the profile's)"), ("DEBTCTL_PROFILE", "the profile to use"),
+            ("DEBTCTL_HISTORY_SIZE", "lines of shell history kept (default \(ShellHistory.limit))"),
+            ("XDG_CONFIG_HOME, XDG_STATE_HOME", "where the config file and the shell's history live"),
             ("DEBTCTL_PAGER, PAGER", "the pager for long tables on a terminal (default less)"),
             ("NO_COLOR", "never colour output"), ("PGHOST, PGPORT, PGDATABASE, PGUSER, PGSERVICE", "libpq's defaults in direct mode"),
         ] { out += ".TP\n.B \(escape(name))\n\(escape(text))\n" }

@@ -142,6 +142,25 @@ public enum CommandTable {
             ],
             examples: [("debtctl --profile prod --server https://debt.example.com login --username ops", "log in and remember the server")],
             backends: .none),
+        CommandSpec(
+            ["shell"], summary: "interactive shell: the same commands, one kept connection, history, completion",
+            details: """
+                Runs commands with the command line's grammar; 'debtctl' alone on a terminal starts it too. The prompt names
+                the profile and backend (prod(pg)>, prod(api)>). 'set NAME VALUE' sets a global option for the session
+                (set output json, set verbose on), 'unset NAME' clears it, 'use PROFILE' switches profile, 'set' alone shows
+                the settings, 'exit' or Ctrl-D leaves. Ctrl-C stops the running command (a tail -f, a long list), not the
+                shell. Tab completes commands, options, their values and, from the current backend, recent event ids,
+                streams and user names. History is kept in $XDG_STATE_HOME/debtctl/history (the last 1000 lines; a line
+                mentioning a password, token or secret is never saved); Ctrl-R searches it. When standard input is not a
+                terminal, reads one command per line (script mode; '#' starts a comment) and stops at the first failure
+                with its exit status, unless --keep-going.
+                """,
+            options: [OptionSpec("keep-going", help: "script mode: run every line after a failure too (the exit status is still the first failure's)")],
+            examples: [
+                ("debtctl --profile prod shell", "an interactive session on the prod profile"),
+                ("debtctl --database \"$DATABASE_URL\" shell --keep-going < checks.debtctl", "run a file of commands, all of them"),
+            ],
+            backends: .none),
         CommandSpec(["version"], summary: "print debtctl's version", backends: .none),
         CommandSpec(
             ["completion"], summary: "print the shell completion script for bash, zsh or fish",

@@ -1,4 +1,5 @@
 import DebtCore
+import LibPQ
 
 /// Failures of a command, each with the exit status scripts rely on.
 enum CLIError: Error {
@@ -8,6 +9,8 @@ enum CLIError: Error {
     case conflict(String)
     case unavailable(String)
     case permission(String)
+    /// Ctrl-C in the shell stopped the command.
+    case interrupted
 }
 
 /// The exit statuses, decided here and nowhere else (documented in `--help` and the man page).
@@ -19,16 +22,20 @@ public enum ExitStatus {
     public static let conflict: Int32 = 4
     public static let unavailable: Int32 = 69
     public static let noPermission: Int32 = 77
+    public static let interrupted: Int32 = 130
 
     public static let table: [(Int32, String)] = [
         (ok, "success"), (error, "error"), (usage, "usage error (bad command line)"),
         (unhealthy, "unhealthy: projections lagging, stalled or drifting; schema behind"),
         (conflict, "conflict: version conflict, refused undo, a rebuild already running"),
         (unavailable, "server or database unreachable"), (noPermission, "authentication failed or permission denied"),
+        (interrupted, "interrupted (Ctrl-C)"),
     ]
 
     /// The status and the message for an error thrown by a command.
     static func of(_ error: any Error) -> (Int32, String) {
+        // A statement cancelled by Ctrl-C fails with whatever error the cancel caused; say what happened.
+        if Interrupts.pending { return (interrupted, "interrupted") }
         switch error {
         case let e as CLIError:
             switch e {
@@ -38,6 +45,7 @@ public enum ExitStatus {
             case .conflict(let m): return (conflict, m)
             case .unavailable(let m): return (unavailable, m)
             case .permission(let m): return (noPermission, m)
+            case .interrupted: return (interrupted, "interrupted")
             }
         case let e as SQLError:
             switch e.kind {

@@ -18,10 +18,13 @@ final class Context {
     let verbose: Bool
     let now = Timestamp.now()
     private var connected: (any Backend)?
+    /// The shell session's kept backends; nil for a one-shot command.
+    let pool: BackendPool?
 
-    init(invocation: Invocation, terminal: Terminal) {
+    init(invocation: Invocation, terminal: Terminal, pool: BackendPool? = nil) {
         self.invocation = invocation
         self.terminal = terminal
+        self.pool = pool
         format = invocation.string("output").flatMap(OutputFormat.init(rawValue:)) ?? .table
         fields = invocation.string("fields").map { $0.split(separator: ",").map { String($0).trimmingWhitespace } }
         verbose = invocation.flag("verbose")
@@ -67,29 +70,62 @@ final class Context {
         return "debtctl:\(login)"
     }
 
-    /// The backend chosen by flags, environment and profile; connects on first use.
+    /// The backend chosen by flags, environment and profile; connects on first use (in the shell,
+    /// the session's kept connection for that target).
     func backend() throws -> any Backend {
         if let connected { return connected }
         let target = try Target.resolve(invocation)
         guard invocation.command.backends.contains(target.kind) else {
             throw CLIError.usage("'\(invocation.command.name)' works in \(target.kind == .server ? "direct mode only (give --database)" : "server mode only (give --server)")")
         }
-        let backend: any Backend
+        let backend = try pool.map { try $0.backend(for: target, make: connect, note: note) } ?? connect(target)
         switch target {
         case .server(let url, let origin, let token):
-            backend = try ServerBackend(url: url, token: token)
             note("using the admin API of \(url) (from \(origin))\(token == nil ? ", without a token" : "")")
-        case .database(let conninfo, let origin):
+        case .database(_, let origin):
+            note("using PostgreSQL directly: \(backend.endpoint) (from \(origin))")
+        }
+        connected = backend
+        return backend
+    }
+
+    private func connect(_ target: Target) throws -> any Backend {
+        switch target {
+        case .server(let url, _, let token):
+            return try ServerBackend(url: url, token: token)
+        case .database(let conninfo, _):
             do {
-                backend = try DirectBackend(conninfo: conninfo)
+                return try DirectBackend(conninfo: conninfo)
             } catch let e as SQLError {
                 let shown = conninfo.isEmpty ? "libpq defaults (PG* variables)" : redactedConnectionString(conninfo)
                 if e.kind == .authentication { throw CLIError.permission("cannot log in to \(shown): \(e.message)") }
                 throw CLIError.unavailable("cannot connect to \(shown): \(e.message)")
             }
-            note("using PostgreSQL directly: \(backend.endpoint) (from \(origin))")
         }
-        connected = backend
+    }
+}
+
+/// The shell's kept connections: one backend per target, reused by every command of the session and
+/// reconnected transparently when the server dropped it.
+final class BackendPool {
+    private var backends: [String: any Backend] = [:]
+
+    func backend(for target: Target, make: (Target) throws -> any Backend, note: (String) -> Void) throws -> any Backend {
+        let backend: any Backend
+        if let kept = backends[target.key] {
+            do {
+                if try kept.keepAlive() { note("the connection had dropped; reconnected to \(kept.endpoint)") }
+            } catch {
+                backends[target.key] = nil
+                throw CLIError.unavailable("lost the connection to \(kept.endpoint) and cannot reconnect: \(error)")
+            }
+            backend = kept
+        } else {
+            backend = try make(target)
+            backends[target.key] = backend
+        }
+        // Ctrl-C cancels what this connection runs.
+        (backend as? DirectBackend)?.connection.armCancellation()
         return backend
     }
 }
@@ -104,31 +140,43 @@ enum Target {
         return .database
     }
 
-    /// Flags first, then `DEBTCTL_*` variables, then the profile (`--profile`, `DEBTCTL_PROFILE`, the
-    /// current one), then libpq's own defaults. The token: `DEBTCTL_TOKEN`, else the profile's.
+    /// Identifies the deployment and credentials (kept in memory only; never printed).
+    var key: String {
+        switch self {
+        case .server(let url, _, let token): return "api \(url) \(token ?? "")"
+        case .database(let conninfo, _): return "pg \(conninfo)"
+        }
+    }
+
+    /// Flags first (`--database`, `--server`, then the profile `--profile` names), then the `DEBTCTL_*`
+    /// variables, then the profile `DEBTCTL_PROFILE` or the config file names as current, then libpq's
+    /// own defaults. The token: `DEBTCTL_TOKEN`, else the profile's.
     static func resolve(_ invocation: Invocation) throws -> Target {
         let config = try ConfigFile.load()
-        let explicit = invocation.string("profile") ?? environment("DEBTCTL_PROFILE")
+        let flagged = invocation.string("profile")
         var profile: ConfigFile.Profile?
         var profileName: String?
-        if let name = explicit ?? config.currentProfile {
+        if let name = flagged ?? environment("DEBTCTL_PROFILE") ?? config.currentProfile {
             if let p = config.profiles[name] {
                 profile = p
                 profileName = name
-            } else if explicit != nil {
+            } else if name != config.currentProfile {
                 throw CLIError.usage("no profile '\(name)' in \(ConfigFile.path)")
             }
         }
         let token = environment("DEBTCTL_TOKEN") ?? profile?.token
-        if let d = invocation.string("database") { return .database(conninfo: d, origin: "--database") }
-        if let s = invocation.string("server") { return .server(url: s, origin: "--server", token: token) }
-        if let d = environment("DEBTCTL_DATABASE_URL") { return .database(conninfo: d, origin: "DEBTCTL_DATABASE_URL") }
-        if let s = environment("DEBTCTL_SERVER") { return .server(url: s, origin: "DEBTCTL_SERVER", token: token) }
-        if let p = profile, let name = profileName {
+        func fromProfile() throws -> Target? {
+            guard let p = profile, let name = profileName else { return nil }
             if let s = p.server { return .server(url: s, origin: "profile \(name)", token: token) }
             if let d = p.database { return .database(conninfo: d, origin: "profile \(name)") }
             throw CLIError.usage("profile '\(name)' names neither a server nor a database")
         }
+        if let d = invocation.string("database") { return .database(conninfo: d, origin: "--database") }
+        if let s = invocation.string("server") { return .server(url: s, origin: "--server", token: token) }
+        if flagged != nil, let t = try fromProfile() { return t }
+        if let d = environment("DEBTCTL_DATABASE_URL") { return .database(conninfo: d, origin: "DEBTCTL_DATABASE_URL") }
+        if let s = environment("DEBTCTL_SERVER") { return .server(url: s, origin: "DEBTCTL_SERVER", token: token) }
+        if let t = try fromProfile() { return t }
         return .database(conninfo: "", origin: "libpq defaults (PGHOST, PGDATABASE, …)")
     }
 }

@@ -1,4 +1,5 @@
 internal import CCurl
+import LibPQ
 
 /// One libcurl easy handle, reused for every request of a command and freed in `deinit`.
 final class CurlClient {
@@ -6,6 +7,8 @@ final class CurlClient {
         let code: Int
         let message: String
         var description: String { "\(message) (curl error \(code))" }
+        /// Ctrl-C in the shell aborted the transfer.
+        var interrupted: Bool { code == Int(CURLE_ABORTED_BY_CALLBACK.rawValue) }
     }
 
     /// Collects the response body; passed to libcurl's write callback as its user data.
@@ -54,6 +57,9 @@ final class CurlClient {
                 return n
             }
             ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, unmanaged.toOpaque())
+            // Called at least once a second, also while a long-poll waits: Ctrl-C aborts the transfer.
+            ccurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+            ccurl_setopt_progress(handle) { _, _, _, _, _ in Interrupts.pending ? 1 : 0 }
             if method == "HEAD" { ccurl_setopt_long(handle, CURLOPT_NOBODY, 1) }
             guard let body else { return ccurl_easy_perform(handle) }
             return body.withUnsafeBufferPointer { b in
