@@ -71,6 +71,10 @@ let package = Package(
             dependencies: ["DebtCore", "DebtServer", "LibPQ", "EmbeddedPostgres", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: upcoming),
 
+        // The benchmark suite: generates an event log into a throwaway PostgreSQL and measures each hot path
+        // beside its baseline (scripts/bench; BENCHMARKS.md).
+        .executableTarget(name: "debt-bench", dependencies: ["DebtCore", "LibPQ", "EmbeddedPostgres"], swiftSettings: upcoming),
+
         .testTarget(name: "DebtCoreTests", dependencies: ["DebtCore"], swiftSettings: upcoming),
         .testTarget(
             name: "EventStoreTests", dependencies: ["DebtCore", "LibPQ", "EmbeddedPostgres", "TestSupport"],

@@ -16,13 +16,16 @@ public enum DebtServerApp {
         guard configuration.jwtSecret.count >= 32 else { throw ConfigurationError("the JWT secret must have at least 32 bytes") }
         let database = Database(address: address, poolSize: configuration.databasePoolSize, logger: logger)
         let services = Services(
-            configuration: configuration, database: database, accounts: AccountDirectory(database: database),
+            configuration: configuration, database: database, appends: AppendQueue(database: database),
+            accounts: AccountDirectory(database: database),
             signer: TokenSigner(secret: configuration.jwtSecret), throttle: LoginThrottle(limit: configuration.loginAttemptsPerMinute),
             hub: NotificationHub(), rebuilds: RebuildTracker(), logger: logger)
 
         let router = Router(context: AppContext.self)
         router.add(middleware: APIMiddleware())
-        router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(rate: Double(configuration.requestsPerSecond))))
+        if configuration.requestsPerSecond > 0 {
+            router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(rate: Double(configuration.requestsPerSecond))))
+        }
         if !configuration.corsOrigins.isEmpty {
             router.add(middleware: CORSMiddleware(
                 allowOrigin: configuration.corsOrigins == ["*"] ? .all : .custom(configuration.corsOrigins.joined(separator: ", ")),

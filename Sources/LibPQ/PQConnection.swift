@@ -132,6 +132,40 @@ public final class PQConnection: SQLSession {
         if let failure { throw failure }
     }
 
+    /// Runs a `COPY … FROM STDIN` statement and sends the data `next` produces (text format, one chunk a
+    /// call, nil at the end); returns the number of rows copied.
+    public func copyIn(_ sql: String, _ next: () throws -> [UInt8]?) throws -> Int64 {
+        guard let started = PQexec(handle, sql) else { throw connectionError() }
+        guard PQresultStatus(started) == PGRES_COPY_IN else {
+            defer { PQclear(started) }
+            throw resultError(started)
+        }
+        PQclear(started)
+        var failure: (any Error)?
+        do {
+            while let chunk = try next() {
+                let sent = chunk.withUnsafeBufferPointer { b in
+                    b.baseAddress.map { base in base.withMemoryRebound(to: CChar.self, capacity: b.count) { PQputCopyData(handle, $0, Int32(b.count)) } } ?? 1
+                }
+                guard sent == 1 else { throw connectionError() }
+            }
+        } catch {
+            failure = error
+        }
+        guard PQputCopyEnd(handle, failure == nil ? nil : "aborted by the client") == 1 else { throw connectionError() }
+        var rows: Int64 = 0
+        while let r = PQgetResult(handle) {
+            defer { PQclear(r) }
+            if PQresultStatus(r) == PGRES_COMMAND_OK {
+                rows = Int64(String(cString: PQcmdTuples(r))) ?? 0
+            } else if failure == nil {
+                failure = resultError(r)
+            }
+        }
+        if let failure { throw failure }
+        return rows
+    }
+
     /// Waits up to `timeout` seconds for NOTIFY messages and returns (channel, payload) pairs.
     public func notifications(timeout: Double) throws(SQLError) -> [(channel: String, payload: String)] {
         var out: [(String, String)] = []

@@ -11,6 +11,8 @@ public final class TmuxTerminal {
 
     private let socket: String
     private let directory: URL
+    private var serverPID: pid_t = 0
+    private var panePID: pid_t = 0
 
     /// Starts `product arguments` with a clean environment plus `environment` in a 120×40 terminal.
     /// When it exits, the pane shows `[exited STATUS]` and stays.
@@ -27,10 +29,20 @@ public final class TmuxTerminal {
         let file = directory.appendingPathComponent("run.sh")
         try script.write(to: file, atomically: true, encoding: .utf8)
         try tmux(["-f", "/dev/null", "new-session", "-d", "-s", "main", "-x", "120", "-y", "40", "sh " + file.path])
+        let pids = try tmux(["display-message", "-p", "-t", "main", "#{pid} #{pane_pid}"]).split(separator: " ")
+        serverPID = pids.first.flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+        panePID = pids.last.flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
     }
 
+    /// Hangs up the program (as closing a terminal does), then ends the tmux server. (`kill-server`
+    /// alone leaves the pane's processes running here.)
     deinit {
-        _ = try? tmux(["kill-server"])
+        if panePID > 0 {
+            kill(-panePID, SIGHUP)
+            usleep(100_000)
+            kill(-panePID, SIGKILL)
+        }
+        if serverPID > 0 { kill(serverPID, SIGTERM) }
         try? FileManager.default.removeItem(at: directory)
     }
 

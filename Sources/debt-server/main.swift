@@ -32,7 +32,8 @@ let usage = """
     Environment: DEBT_JWT_SECRET (shared by all instances of a deployment; else generated once into the data dir),
     DEBT_ADMIN_USERNAME and DEBT_ADMIN_PASSWORD (create that admin at start if absent), DEBT_CORS_ORIGINS
     (comma-separated), DEBT_BODY_LIMIT (bytes, default 10485760), DEBT_BCRYPT_COST (default 12),
-    DEBT_DB_POOL_SIZE (connections per instance, default 20), LOG_LEVEL.
+    DEBT_DB_POOL_SIZE (connections per instance, default 20), DEBT_RATE_LIMIT (requests per second per
+    client address, default 500; 0 turns the limit off), LOG_LEVEL.
     """
 
 func fail(_ message: String, code: Int32) -> Never {
@@ -134,6 +135,7 @@ do {
         if let limit = env["DEBT_BODY_LIMIT"].flatMap(Int.init) { config.bodyLimit = limit }
         if let cost = env["DEBT_BCRYPT_COST"].flatMap(UInt8.init) { config.bcryptCost = cost }
         if let pool = env["DEBT_DB_POOL_SIZE"].flatMap(Int.init), pool >= 2 { config.databasePoolSize = pool }
+        if let rate = env["DEBT_RATE_LIMIT"].flatMap(Int.init), rate >= 0 { config.requestsPerSecond = rate }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = Logger.Level(rawValue: env["LOG_LEVEL"] ?? "info") ?? .info

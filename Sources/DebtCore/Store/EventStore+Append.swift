@@ -18,21 +18,35 @@ extension EventStore {
     }
 
     func readSnapshot(for batch: [Event]) async throws -> AppendSnapshot {
+        // The head, the batch's ids already in the log and its users' sync hashes: one round trip.
+        let users = Set(batch.compactMap(\.userID))
         let head = try await session.query(
-            "SELECT coalesce(max(position), 0)::text, \(SQLText.micros("now()")) FROM events", [])
+            """
+            SELECT (SELECT coalesce(max(position), 0) FROM events)::text, \(SQLText.micros("now()")),
+                   (SELECT coalesce(json_agg(json_build_array(event_id::text, encode(digest, 'hex'), position::text)), '[]')
+                      FROM events WHERE event_id = ANY($1::uuid[]))::text,
+                   (SELECT coalesce(json_agg(json_build_array(user_id::text, encode(hash, 'hex'), event_count::text)), '[]')
+                      FROM sync_state WHERE user_id = ANY($2::uuid[]))::text
+            """, [SQLText.uuidArray(Set(batch.map(\.id))), SQLText.uuidArray(users)])
         guard let row = head.first, let headPosition = row[0].flatMap({ Int64($0) }),
-            let now = row[1].flatMap({ Int64($0) })
+            let now = row[1].flatMap({ Int64($0) }),
+            let existing = try row[2].map({ try JSONValue(parsing: $0) })?.arrayValue,
+            let hashes = try row[3].map({ try JSONValue(parsing: $0) })?.arrayValue
         else { throw StoreError.corrupt("head position") }
         var snapshot = AppendSnapshot(headPosition: headPosition, now: Timestamp(microseconds: now))
-
-        for r in try await session.query(
-            "SELECT event_id::text, encode(digest, 'hex'), position::text FROM events WHERE event_id = ANY($1::uuid[])",
-            [SQLText.uuidArray(Set(batch.map(\.id)))])
-        {
-            guard let id = r[0].flatMap({ Identifier($0) }), let d = r[1].flatMap({ bytes(fromHex: $0) }),
-                let p = r[2].flatMap({ Int64($0) })
+        for item in existing {
+            let r = item.arrayValue ?? []
+            guard r.count == 3, let id = r[0].stringValue.flatMap({ Identifier($0) }), let d = r[1].stringValue.flatMap({ bytes(fromHex: $0) }),
+                let p = r[2].stringValue.flatMap({ Int64($0) })
             else { throw StoreError.corrupt("event digest") }
             snapshot.existing[id] = (d, p)
+        }
+        for item in hashes {
+            let r = item.arrayValue ?? []
+            guard r.count == 3, let user = r[0].stringValue.flatMap({ Identifier($0) }), let count = r[2].stringValue.flatMap({ Int64($0) }),
+                let hash = r[1].stringValue.flatMap({ SyncHash(hex: $0, count: count) })
+            else { throw StoreError.corrupt("sync state") }
+            snapshot.syncHashes[user] = hash
         }
 
         let streams = Set(batch.map(\.stream))
@@ -67,16 +81,6 @@ extension EventStore {
             }
         }
 
-        let users = Set(batch.compactMap(\.userID))
-        for r in try await session.query(
-            "SELECT user_id::text, encode(hash, 'hex'), event_count::text FROM sync_state WHERE user_id = ANY($1::uuid[])",
-            [SQLText.uuidArray(users)])
-        {
-            guard let user = r[0].flatMap({ Identifier($0) }), let count = r[2].flatMap({ Int64($0) }),
-                let hash = r[1].flatMap({ SyncHash(hex: $0, count: count) })
-            else { throw StoreError.corrupt("sync state") }
-            snapshot.syncHashes[user] = hash
-        }
         return snapshot
     }
 
@@ -96,17 +100,6 @@ extension EventStore {
             lastPosition[e.stream] = e.position
             if let u = e.userID { lastRecorded[u] = e.position }
         }
-        _ = try await session.query(
-            """
-            INSERT INTO events (position, event_id, user_id, aggregate_type, aggregate_id, event_type, version,
-                                event_data, metadata, occurred_at, digest)
-            SELECT position, event_id, user_id, aggregate_type, aggregate_id, event_type, version,
-                   event_data, metadata, occurred_at, decode(digest, 'hex')
-              FROM jsonb_to_recordset($1::jsonb) AS x(position bigint, event_id uuid, user_id uuid,
-                   aggregate_type text, aggregate_id uuid, event_type text, version bigint, event_data jsonb,
-                   metadata jsonb, occurred_at timestamptz, digest text)
-            """, [JSONValue.array(events).canonicalText])
-
         var contactRows: [JSONValue] = []
         var transactionRows: [JSONValue] = []
         var removedContacts: [Identifier] = []
@@ -122,46 +115,67 @@ extension EventStore {
                 }
             }
         }
-        if !removedContacts.isEmpty {
-            _ = try await session.query(
-                "DELETE FROM contacts_projection WHERE id = ANY($1::uuid[])", [SQLText.uuidArray(removedContacts)])
-        }
-        if !removedTransactions.isEmpty {
-            _ = try await session.query(
-                "DELETE FROM transactions_projection WHERE id = ANY($1::uuid[])", [SQLText.uuidArray(removedTransactions)])
-        }
-        if !contactRows.isEmpty {
-            _ = try await session.query(ProjectionRow.upsertContacts(into: "contacts_projection"), [JSONValue.array(contactRows).canonicalText])
-        }
-        if !transactionRows.isEmpty {
-            _ = try await session.query(
-                ProjectionRow.upsertTransactions(into: "transactions_projection"), [JSONValue.array(transactionRows).canonicalText])
-        }
-        if !plan.balanceContacts.isEmpty {
-            _ = try await session.query(
-                ProjectionRow.recomputeBalances(contacts: "contacts_projection", transactions: "transactions_projection"),
-                [SQLText.uuidArray(plan.balanceContacts)])
-        }
-
         let hashes: [JSONValue] = plan.syncHashes.map { user, hash in
             .object([
                 "user_id": .string(user.description), "hash": .string(hash.hex), "event_count": .integer(hash.count),
                 "last_position": .integer(lastRecorded[user] ?? 0),
             ])
         }
+        // Everything but the balances in one statement (one round trip under the append lock); its
+        // data-modifying parts touch different rows, so none depends on another's effect.
+        let document: JSONValue = .object([
+            "events": .array(events), "contacts": .array(contactRows), "transactions": .array(transactionRows),
+            "removed_contacts": .array(removedContacts.map { .string($0.description) }),
+            "removed_transactions": .array(removedTransactions.map { .string($0.description) }),
+            "hashes": .array(hashes), "head": .integer(plan.headPosition),
+            "notifications": .array(plan.appended.map(\.notificationJSON)),
+        ])
         _ = try await session.query(
             """
-            INSERT INTO sync_state (user_id, hash, event_count, last_event_at, last_position)
-            SELECT user_id, decode(hash, 'hex'), event_count, now(), last_position
-              FROM jsonb_to_recordset($1::jsonb) AS x(user_id uuid, hash text, event_count bigint, last_position bigint)
-            ON CONFLICT (user_id) DO UPDATE SET hash = EXCLUDED.hash, event_count = EXCLUDED.event_count,
-                   last_event_at = EXCLUDED.last_event_at, last_position = EXCLUDED.last_position
-            """, [JSONValue.array(hashes).canonicalText])
-        _ = try await session.query(
-            "UPDATE projection_checkpoints SET position = $1::bigint, updated_at = now() WHERE position < $1::bigint",
-            [String(plan.headPosition)])
-        _ = try await session.query(
-            "SELECT pg_notify('\(Schema.notifyChannel)', n::text) FROM jsonb_array_elements($1::jsonb) AS n",
-            [JSONValue.array(plan.appended.map(\.notificationJSON)).canonicalText])
+            WITH appended AS (
+                INSERT INTO events (position, event_id, user_id, aggregate_type, aggregate_id, event_type, version,
+                                    event_data, metadata, occurred_at, digest)
+                SELECT position, event_id, user_id, aggregate_type, aggregate_id, event_type, version,
+                       event_data, metadata, occurred_at, decode(digest, 'hex')
+                  FROM jsonb_to_recordset($1::jsonb -> 'events') AS x(position bigint, event_id uuid, user_id uuid,
+                       aggregate_type text, aggregate_id uuid, event_type text, version bigint, event_data jsonb,
+                       metadata jsonb, occurred_at timestamptz, digest text)
+                RETURNING 1
+            ), removed_contacts AS (
+                DELETE FROM contacts_projection
+                 WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb -> 'removed_contacts'))
+                RETURNING 1
+            ), removed_transactions AS (
+                DELETE FROM transactions_projection
+                 WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb -> 'removed_transactions'))
+                RETURNING 1
+            ), contacts AS (
+                \(ProjectionRow.upsertContacts(into: "contacts_projection", from: "$1::jsonb -> 'contacts'"))
+                RETURNING 1
+            ), transactions AS (
+                \(ProjectionRow.upsertTransactions(into: "transactions_projection", from: "$1::jsonb -> 'transactions'"))
+                RETURNING 1
+            ), hashes AS (
+                INSERT INTO sync_state (user_id, hash, event_count, last_event_at, last_position)
+                SELECT user_id, decode(hash, 'hex'), event_count, now(), last_position
+                  FROM jsonb_to_recordset($1::jsonb -> 'hashes') AS x(user_id uuid, hash text, event_count bigint, last_position bigint)
+                ON CONFLICT (user_id) DO UPDATE SET hash = EXCLUDED.hash, event_count = EXCLUDED.event_count,
+                       last_event_at = EXCLUDED.last_event_at, last_position = EXCLUDED.last_position
+                RETURNING 1
+            ), checkpoints AS (
+                UPDATE projection_checkpoints SET position = ($1::jsonb ->> 'head')::bigint, updated_at = now()
+                 WHERE position < ($1::jsonb ->> 'head')::bigint
+                RETURNING 1
+            ), notified AS (
+                SELECT pg_notify('\(Schema.notifyChannel)', n::text) FROM jsonb_array_elements($1::jsonb -> 'notifications') AS n
+            )
+            SELECT (SELECT count(*) FROM appended)::text, (SELECT count(*) FROM notified)::text
+            """, [document.canonicalText])
+        // Balances read the transactions just written: a statement of its own.
+        if !plan.balanceContacts.isEmpty {
+            _ = try await session.query(
+                ProjectionRow.recomputeBalances(contacts: "contacts_projection", transactions: "transactions_projection"),
+                [SQLText.uuidArray(plan.balanceContacts)])
+        }
     }
 }

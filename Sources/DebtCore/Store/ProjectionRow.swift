@@ -25,19 +25,24 @@ public enum ProjectionRow {
         ])
     }
 
-    /// Upserts contact rows from `$1` (a JSON array); `balance` is left to `recomputeBalances`.
-    public static func upsertContacts(into table: String) -> String { insertContacts(into: table) + contactConflict }
+    /// Upserts contact rows from `source` (a JSON array, `$1` by default); `balance` is left to
+    /// `recomputeBalances`.
+    public static func upsertContacts(into table: String, from source: String = "$1::jsonb") -> String {
+        insertContacts(into: table, from: source) + contactConflict
+    }
 
-    public static func upsertTransactions(into table: String) -> String { insertTransactions(into: table) + transactionConflict }
+    public static func upsertTransactions(into table: String, from source: String = "$1::jsonb") -> String {
+        insertTransactions(into: table, from: source) + transactionConflict
+    }
 
-    /// Inserts contact rows from `$1` (a bulk load into a table without a primary key yet).
-    public static func insertContacts(into table: String) -> String {
+    /// Inserts contact rows from `source` (a bulk load into a table without a primary key yet).
+    public static func insertContacts(into table: String, from source: String = "$1::jsonb") -> String {
         """
         INSERT INTO \(table) (id, user_id, name, username, phone, email, notes, comment, is_deleted, version,
                               created_at, updated_at, last_position)
         SELECT id, user_id, name, username, phone, email, notes, comment, is_deleted, version,
                created_at, updated_at, last_position
-          FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, user_id uuid, name text, username text, phone text,
+          FROM jsonb_to_recordset(\(source)) AS x(id uuid, user_id uuid, name text, username text, phone text,
                email text, notes text, comment text, is_deleted boolean, version bigint, created_at timestamptz,
                updated_at timestamptz, last_position bigint)
         """
@@ -52,14 +57,14 @@ public enum ProjectionRow {
                last_position = EXCLUDED.last_position
         """
 
-    public static func insertTransactions(into table: String) -> String {
+    public static func insertTransactions(into table: String, from source: String = "$1::jsonb") -> String {
         """
         INSERT INTO \(table) (id, user_id, contact_id, amount, direction, type, currency, description,
                               transaction_date, due_date, comment, contribution, is_deleted, version, created_at,
                               updated_at, last_position)
         SELECT id, user_id, contact_id, amount, direction, type, currency, description, transaction_date,
                due_date, comment, contribution, is_deleted, version, created_at, updated_at, last_position
-          FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, user_id uuid, contact_id uuid, amount bigint,
+          FROM jsonb_to_recordset(\(source)) AS x(id uuid, user_id uuid, contact_id uuid, amount bigint,
                direction text, type text, currency text, description text, transaction_date text, due_date text,
                comment text, contribution bigint, is_deleted boolean, version bigint, created_at timestamptz,
                updated_at timestamptz, last_position bigint)

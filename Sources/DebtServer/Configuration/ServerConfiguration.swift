@@ -19,7 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var bcryptCost: UInt8 = 12
     /// Failed logins tolerated per client address and per user name in a minute before 429.
     public var loginAttemptsPerMinute = 10
-    /// Requests per second per client address (burst twice that) before 429.
+    /// Requests per second per client address (burst twice that) before 429; 0: no limit (behind a
+    /// proxy that limits, or for load tests).
     public var requestsPerSecond = 500
     public var databasePoolSize = 20
 

@@ -103,7 +103,7 @@ struct AggregateRoutes {
         let event = Event(
             id: eventID, aggregateType: kind, aggregateID: aggregateID, eventType: .created, data: data, timestamp: .now(),
             version: 1, userID: user.id, metadata: EventMetadata(actor: user.actor, source: "api"))
-        let outcome = try await services.withStore { try await $0.append([event], options: .client)[0] }
+        let outcome = try await services.appends.append([event], options: .client)[0]
         switch outcome {
         case .appended, .duplicate:
             break
@@ -146,18 +146,17 @@ struct AggregateRoutes {
         data: (AggregateState?) throws -> [String: JSONValue]
     ) async throws -> Response {
         let stream = StreamID(kind, id)
-        let row = try await services.withStore { store -> JSONValue in
-            let history = try await store.stream(stream)
-            guard let owner = history.events.first?.userID, owner == user.id else { throw APIError.notFound("\(kind.rawValue) \(id) not found") }
-            let version = (expected ?? history.version) + 1
-            let event = Event(
-                id: .random(), aggregateType: kind, aggregateID: id, eventType: type, data: try data(history.state), timestamp: .now(),
-                version: version, userID: user.id, metadata: EventMetadata(actor: user.actor, source: "api"))
-            let outcome = try await store.append([event], options: .client)[0]
-            guard outcome.isAccepted else { throw Self.error(for: outcome, kind: kind, id: id) }
-            return try await record(store, id, user: user)
-        }
-        return .json(row)
+        // Read, append and read back on separate leases: no connection is held while the append waits
+        // for its group.
+        let history = try await services.withStore { try await $0.stream(stream) }
+        guard let owner = history.events.first?.userID, owner == user.id else { throw APIError.notFound("\(kind.rawValue) \(id) not found") }
+        let version = (expected ?? history.version) + 1
+        let event = Event(
+            id: .random(), aggregateType: kind, aggregateID: id, eventType: type, data: try data(history.state), timestamp: .now(),
+            version: version, userID: user.id, metadata: EventMetadata(actor: user.actor, source: "api"))
+        let outcome = try await services.appends.append([event], options: .client)[0]
+        guard outcome.isAccepted else { throw Self.error(for: outcome, kind: kind, id: id) }
+        return .json(try await services.withStore { try await record($0, id, user: user) })
     }
 
     static func error(for outcome: AppendOutcome, kind: AggregateType, id: Identifier) -> APIError {

@@ -5,6 +5,8 @@ import Logging
 struct Services: Sendable {
     let configuration: ServerConfiguration
     let database: Database
+    /// Every append of a request goes through here (group commit).
+    let appends: AppendQueue
     let accounts: AccountDirectory
     let signer: TokenSigner
     let throttle: LoginThrottle

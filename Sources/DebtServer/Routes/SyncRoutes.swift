@@ -58,7 +58,7 @@ struct SyncRoutes {
                     results.append(.object(["id": item["id"] ?? .null, "status": "conflict", "reason": .string(error.description)]))
                 }
             }
-            let outcomes = try await services.withStore { try await $0.append(events, options: user.isAdmin ? .admin : .client) }
+            let outcomes = try await services.appends.append(events, options: user.isAdmin ? .admin : .client)
             var accepted: [JSONValue] = []
             var conflicts: [JSONValue] = []
             var detail: [JSONValue] = []

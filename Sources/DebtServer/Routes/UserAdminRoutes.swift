@@ -98,7 +98,7 @@ struct UserAdminRoutes {
                     throw APIError.badRequest("line \(n + 1): \(error)")
                 }
             }
-            let outcomes = try await services.withStore { try await $0.append(events, options: .admin) }
+            let outcomes = try await services.appends.append(events, options: .admin)
             let appended = outcomes.filter { if case .appended = $0 { return true } else { return false } }.count
             let present = outcomes.filter { if case .duplicate = $0 { return true } else { return false } }.count
             let refused = zip(events, outcomes).filter { !$0.1.isAccepted }.map { JSONValue.object(["id": .string($0.0.id.description), "reason": .string($0.1.description)]) }

@@ -1,0 +1,98 @@
+import Foundation
+
+/// Running the tools the benchmarks compare: hyperfine, wrk, psql, the built binaries.
+enum Tools {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Runs `path arguments`, returns its standard output; throws with its stderr when it fails.
+    @discardableResult
+    static func run(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw Failure(description: "\(path) \(arguments.joined(separator: " ")) exited \(p.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func which(_ name: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let path = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    /// hyperfine's mean and standard deviation (seconds) for each command, run alternately in one go.
+    static func hyperfine(_ commands: [String], runs: Int, warmup: Int, environment: [String: String] = [:]) throws -> [(mean: Double, stddev: Double)] {
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("hyperfine-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        try run(which("hyperfine") ?? "/usr/bin/hyperfine",
+                ["-N", "--style", "none", "--warmup", String(warmup), "--runs", String(runs), "--export-json", json] + commands,
+                environment: environment)
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any]
+        let results = object?["results"] as? [[String: Any]] ?? []
+        return results.map { (($0["mean"] as? Double) ?? 0, ($0["stddev"] as? Double) ?? 0) }
+    }
+
+    /// Runs a command with its output discarded and returns (seconds, peak RSS in KiB) from wait4.
+    static func measure(_ path: String, _ arguments: [String], environment: [String: String]) throws -> (seconds: Double, maxRSSKiB: Int) {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for p in argv { free(p) }
+            for p in envp { free(p) }
+        }
+        let start = Date()
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, path, &actions, nil, argv, envp) == 0 else { throw Failure(description: "cannot start \(path)") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        guard status == 0 else { throw Failure(description: "\(path) \(arguments.joined(separator: " ")) failed (status \(status))") }
+        return (Date().timeIntervalSince(start), usage.ru_maxrss)
+    }
+
+    /// wrk's requests per second and latency percentiles (milliseconds) from its --latency report.
+    static func wrk(url: String, connections: Int, threads: Int, seconds: Int, script: String) throws -> (rps: Double, p50: Double, p99: Double, errors: String?) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("wrk-\(UUID().uuidString).lua")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let out = try run(which("wrk") ?? "/usr/bin/wrk",
+                          ["-t", String(threads), "-c", String(connections), "-d", "\(seconds)s", "--latency", "-s", file.path, url])
+        func milliseconds(_ text: Substring) -> Double {
+            let t = text.trimmingCharacters(in: .whitespaces)
+            if t.hasSuffix("us") { return (Double(t.dropLast(2)) ?? 0) / 1000 }
+            if t.hasSuffix("ms") { return Double(t.dropLast(2)) ?? 0 }
+            if t.hasSuffix("s") { return (Double(t.dropLast()) ?? 0) * 1000 }
+            return Double(t) ?? 0
+        }
+        var rps = 0.0, p50 = 0.0, p99 = 0.0
+        var errors: String?
+        for line in out.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if line.hasPrefix("Requests/sec:"), let v = fields.last { rps = Double(v) ?? 0 }
+            if fields.first == "50%", fields.count > 1 { p50 = milliseconds(fields[1]) }
+            if fields.first == "99%", fields.count > 1 { p99 = milliseconds(fields[1]) }
+            if line.contains("Non-2xx") || line.contains("Socket errors") { errors = (errors.map { $0 + "; " } ?? "") + line.trimmingCharacters(in: .whitespaces) }
+        }
+        return (rps, p50, p99, errors)
+    }
+}

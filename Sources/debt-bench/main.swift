@@ -1,0 +1,353 @@
+import DebtCore
+import EmbeddedPostgres
+import Foundation
+import LibPQ
+
+// debt-bench: generates a realistic event log into a throwaway PostgreSQL, measures each hot path beside
+// its baseline in the same run, and writes the figures (and ratios) as Markdown. See BENCHMARKS.md.
+
+struct Options {
+    var events = 1_000_000
+    var output: String?
+    var runs = 200
+    var seconds = 10
+    var bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+
+    static func parse(_ args: [String]) -> Options {
+        var o = Options()
+        var i = 0
+        func value() -> String {
+            i += 1
+            guard i < args.count else { fatal("\(args[i - 1]) needs a value") }
+            return args[i]
+        }
+        while i < args.count {
+            switch args[i] {
+            case "--events": o.events = Int(value()) ?? o.events
+            case "--output": o.output = value()
+            case "--runs": o.runs = Int(value()) ?? o.runs
+            case "--seconds": o.seconds = Int(value()) ?? o.seconds
+            case "--bin": o.bin = value()
+            case "--smoke":
+                o.events = 5_000
+                o.runs = 10
+                o.seconds = 1
+            case "-h", "--help":
+                print("usage: debt-bench [--events N (1000000)] [--output BENCHMARKS.md] [--runs N] [--seconds S] [--bin DIR] [--smoke]")
+                exit(0)
+            default: fatal("unknown argument '\(args[i])'")
+            }
+            i += 1
+        }
+        return o
+    }
+}
+
+/// What to stop on the way out, also when a measure fails (exit skips `defer`).
+nonisolated(unsafe) var cleanups: [() -> Void] = []
+
+func fatal(_ message: String) -> Never {
+    FileHandle.standardError.write(Data(("debt-bench: " + message + "\n").utf8))
+    for c in cleanups.reversed() { c() }
+    exit(1)
+}
+
+func say(_ message: String) { FileHandle.standardError.write(Data(("· " + message + "\n").utf8)) }
+
+struct Row {
+    let measure: String
+    let figure: String
+    let baseline: String
+    let ratio: String
+    let target: String
+    let met: Bool?
+}
+
+func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
+func thousands(_ x: Double) -> String {
+    let n = Int(x.rounded())
+    var s = String(n)
+    var i = s.count - 3
+    while i > 0 {
+        s.insert(",", at: s.index(s.startIndex, offsetBy: i))
+        i -= 3
+    }
+    return s
+}
+
+let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+let debtctl = options.bin + "/debtctl"
+let server = options.bin + "/debt-server"
+for tool in [debtctl, server] where !FileManager.default.isExecutableFile(atPath: tool) { fatal("\(tool) is missing: build first") }
+for tool in ["psql", "hyperfine", "wrk", "curl"] where Tools.which(tool) == nil { fatal("\(tool) is not installed (scripts/install-deps)") }
+// The psql binary itself: on Debian /usr/bin/psql is a Perl wrapper (pg_wrapper) that picks a version.
+let psql = (try? Tools.run(Tools.which("pg_config") ?? "/usr/bin/pg_config", ["--bindir"]))
+    .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) + "/psql" }
+    .flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil } ?? Tools.which("psql") ?? "psql"
+var rows: [Row] = []
+var notes: [String] = []
+
+say("starting a throwaway PostgreSQL")
+let cluster = try PostgresCluster.start(PostgresCluster.Options(durable: true))
+cleanups.append { cluster.stop() }
+let admin = try PQConnection(cluster.url())
+try admin.executeSync("CREATE DATABASE bench")
+let url = cluster.url(database: "bench")
+let db = try PQConnection(url)
+let store = EventStore(session: db)
+_ = try await store.migrate()
+
+// MARK: data
+say("generating and loading \(thousands(Double(options.events))) events with COPY")
+var generator = Generator()
+let loadStart = Date()
+try generator.load(count: options.events, into: db)
+let loadSeconds = Date().timeIntervalSince(loadStart)
+notes.append("Loaded \(thousands(Double(options.events))) events (8 users, \(generator.users.map(\.count).map(String.init).joined(separator: "/")) events each) with COPY in \(f(loadSeconds, 1)) s, \(thousands(Double(options.events) / loadSeconds)) events/s, indexes in place.")
+
+// MARK: rebuild
+say("projection rebuild")
+var started = Date()
+let rebuilt = try await store.rebuildProjections()
+let rebuildSeconds = Date().timeIntervalSince(started)
+let rebuildRate = Double(rebuilt.eventsProcessed) / rebuildSeconds
+
+say("set-based SQL rebuild (lower bound)")
+started = Date()
+try db.executeSync(
+    """
+    DROP TABLE IF EXISTS lb_contacts, lb_transactions;
+    CREATE TABLE lb_contacts AS
+      SELECT DISTINCT ON (aggregate_id) aggregate_id AS id, user_id, event_data->>'name' AS name, event_data->>'phone' AS phone,
+             version, occurred_at AS updated_at, position AS last_position
+        FROM events WHERE aggregate_type = 'contact' ORDER BY aggregate_id, position DESC;
+    CREATE TABLE lb_transactions AS
+      SELECT DISTINCT ON (aggregate_id) aggregate_id AS id, user_id, (event_data->>'contact_id')::uuid AS contact_id,
+             (event_data->>'amount')::bigint AS amount, event_data->>'direction' AS direction, event_type = 'DELETED' AS is_deleted,
+             version, occurred_at AS updated_at, position AS last_position
+        FROM events WHERE aggregate_type = 'transaction' ORDER BY aggregate_id, position DESC;
+    ALTER TABLE lb_contacts ADD PRIMARY KEY (id);
+    CREATE INDEX ON lb_contacts (user_id, name);
+    ALTER TABLE lb_transactions ADD PRIMARY KEY (id);
+    CREATE INDEX ON lb_transactions (user_id, updated_at);
+    CREATE INDEX ON lb_transactions (contact_id);
+    """)
+let setSeconds = Date().timeIntervalSince(started)
+
+say("naive replay, one statement per event (a sample)")
+let sample = min(options.events, 20_000)
+try db.executeSync(
+    """
+    DROP TABLE IF EXISTS naive_contacts, naive_transactions;
+    CREATE TABLE naive_contacts (LIKE contacts_projection INCLUDING ALL);
+    CREATE TABLE naive_transactions (LIKE transactions_projection INCLUDING ALL);
+    """)
+var replays: [StreamID: StreamReplay] = [:]
+var pending: [Event] = []
+var sampleQuery = EventQuery()
+sampleQuery.afterPosition = 0
+sampleQuery.limit = sample
+let (sampleSQL, sampleParams) = sampleQuery.sql()
+try db.stream(sampleSQL, sampleParams) { row in
+    pending.append(try EventRow.decode(row))
+    return true
+}
+started = Date()
+let upsertContact = ProjectionRow.upsertContacts(into: "naive_contacts")
+let upsertTransaction = ProjectionRow.upsertTransactions(into: "naive_transactions")
+for e in pending {
+    replays[e.stream, default: StreamReplay()].apply(e)
+    switch replays[e.stream]?.state {
+    case .contact(let c): _ = try db.querySync(upsertContact, [JSONValue.array([ProjectionRow.contact(c, position: e.position ?? 0)]).canonicalText])
+    case .transaction(let t): _ = try db.querySync(upsertTransaction, [JSONValue.array([ProjectionRow.transaction(t, position: e.position ?? 0)]).canonicalText])
+    case nil: _ = try db.querySync("DELETE FROM naive_transactions WHERE id = $1::uuid", [e.aggregateID.description])
+    }
+}
+let naiveSeconds = Date().timeIntervalSince(started)
+let naiveRate = Double(sample) / naiveSeconds
+rows.append(Row(
+    measure: "projection rebuild, \(thousands(Double(rebuilt.eventsProcessed))) events",
+    figure: "\(f(rebuildSeconds)) s = \(thousands(rebuildRate)) events/s",
+    baseline: "naive one-statement-per-event replay: \(thousands(naiveRate)) events/s (sample of \(thousands(Double(sample)))); set-based SQL: \(f(setSeconds)) s",
+    ratio: "\(f(rebuildRate / naiveRate, 1))× naive; \(f(rebuildSeconds / setSeconds))× set-based time",
+    target: "≥ 250,000 events/s and ≤ 2× set-based", met: rebuildRate >= 250_000 && rebuildSeconds <= 2 * setSeconds))
+
+say("verify (sanity: the rebuilt projections equal the replay)")
+started = Date()
+let verified = try await store.verifyProjections()
+notes.append("Verify after the rebuild: \(verified.drifts.count) drifting rows, \(thousands(Double(verified.eventsReplayed))) events replayed in \(f(Date().timeIntervalSince(started))) s.")
+if !verified.drifts.isEmpty { fatal("the rebuilt projections drift from the log: \(verified.drifts.prefix(3))") }
+
+// MARK: debtctl
+say("debtctl --version against psql --version")
+let env = ["DEBTCTL_DATABASE_URL": url, "PGDATABASE": "bench", "NO_COLOR": "1"]
+let start = try Tools.hyperfine(["\(debtctl) --version", "\(psql) --version"], runs: options.runs * 2, warmup: 20)
+rows.append(Row(
+    measure: "`debtctl --version` cold start", figure: "\(f(start[0].mean * 1000)) ± \(f(start[0].stddev * 1000)) ms",
+    baseline: "`\(psql) --version`: \(f(start[1].mean * 1000)) ± \(f(start[1].stddev * 1000)) ms",
+    ratio: "\(f(start[0].mean / start[1].mean))×", target: "≤ 1.0×", met: start[0].mean <= start[1].mean))
+
+say("events list --limit 50 --type … against psql -c")
+var q = EventQuery()
+q.types = [EventQuery.TypeFilter(aggregate: .transaction, type: .deleted)]
+q.newestFirst = true
+q.limit = 50
+let (listSQL, listParams) = q.sql()
+var literal = listSQL
+for (i, p) in listParams.enumerated().reversed() {
+    literal = literal.replacingOccurrences(of: "$\(i + 1)", with: p.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL")
+}
+let sqlFile = FileManager.default.temporaryDirectory.appendingPathComponent("bench-list.sql")
+try literal.write(to: sqlFile, atomically: true, encoding: .utf8)
+let list = try Tools.hyperfine(
+    ["\(debtctl) --database \(url) events list --limit 50 --type TRANSACTION_DELETED --no-pager",
+     "\(psql) -X -A -q -d \(url) -f \(sqlFile.path)"], runs: options.runs, warmup: 10, environment: env)
+rows.append(Row(
+    measure: "`debtctl events list --limit 50 --type TRANSACTION_DELETED` (direct)", figure: "\(f(list[0].mean * 1000)) ms",
+    baseline: "`psql` running the same query: \(f(list[1].mean * 1000)) ms", ratio: "\(f(list[0].mean / list[1].mean))×",
+    target: "≤ 1.2×", met: list[0].mean <= 1.2 * list[1].mean))
+
+say("ndjson export of every event: peak memory")
+let tenth = try Tools.measure(debtctl, ["--database", url, "events", "list", "--limit", String(options.events / 10), "-o", "ndjson"], environment: env)
+let all = try Tools.measure(debtctl, ["--database", url, "events", "list", "--limit", "0", "-o", "ndjson"], environment: env)
+rows.append(Row(
+    measure: "`debtctl events list --limit 0 -o ndjson`, all \(thousands(Double(options.events))) events",
+    figure: "peak RSS \(f(Double(all.maxRSSKiB) / 1024, 1)) MiB, \(f(all.seconds)) s (\(thousands(Double(options.events) / all.seconds)) events/s)",
+    baseline: "a tenth of the events: \(f(Double(tenth.maxRSSKiB) / 1024, 1)) MiB", ratio: "\(f(Double(all.maxRSSKiB) / Double(tenth.maxRSSKiB)))× (flat: ≈1)",
+    target: "< 30 MiB, flat", met: all.maxRSSKiB < 30 * 1024 && Double(all.maxRSSKiB) <= 1.2 * Double(tenth.maxRSSKiB)))
+
+// MARK: server
+say("starting debt-server")
+let port = try PostgresCluster.freePort()
+let serverEnv = [
+    "DATABASE_URL": url, "PORT": String(port), "HOST": "127.0.0.1", "DEBT_JWT_SECRET": String(repeating: "b", count: 48),
+    "DEBT_RATE_LIMIT": "0", "DEBT_BCRYPT_COST": "4", "LOG_LEVEL": "error", "DEBT_DB_POOL_SIZE": "32",
+]
+for name in ["light", "user1", "pusher"] {
+    let add = Process()
+    add.executableURL = URL(fileURLWithPath: server)
+    add.arguments = name == "pusher" ? ["users", "add", name, "--password-stdin"] : ["users", "passwd", name, "--password-stdin"]
+    add.environment = ProcessInfo.processInfo.environment.merging(serverEnv) { $1 }
+    let input = Pipe()
+    add.standardInput = input
+    add.standardOutput = FileHandle.nullDevice
+    try add.run()
+    input.fileHandleForWriting.write(Data("bench-password\n".utf8))
+    try input.fileHandleForWriting.close()
+    add.waitUntilExit()
+    guard add.terminationStatus == 0 else { fatal("debt-server users for \(name) failed") }
+}
+let serverProcess = Process()
+serverProcess.executableURL = URL(fileURLWithPath: server)
+serverProcess.arguments = ["serve"]
+serverProcess.environment = ProcessInfo.processInfo.environment.merging(serverEnv) { $1 }
+serverProcess.standardOutput = FileHandle.nullDevice
+serverProcess.standardError = FileHandle.nullDevice
+try serverProcess.run()
+cleanups.append {
+    serverProcess.terminate()
+    serverProcess.waitUntilExit()
+}
+let base = "http://127.0.0.1:\(port)"
+var ready = false
+for _ in 0..<200 where !ready {
+    ready = (try? Tools.run("/usr/bin/curl", ["-sf", base + "/health/ready"])) != nil
+    if !ready { usleep(100_000) }
+}
+if !ready { fatal("debt-server did not become ready") }
+func token(_ user: String) throws -> String {
+    let body = try Tools.run("/usr/bin/curl", ["-sf", "-H", "Content-Type: application/json", "-d", "{\"username\":\"\(user)\",\"password\":\"bench-password\"}", base + "/api/auth/login"])
+    guard let t = try JSONValue(parsing: Array(body.utf8))["token"]?.stringValue else { fatal("login of \(user) gave no token") }
+    return t
+}
+let pusherToken = try token("pusher")
+
+say("POST /api/sync/events, batches of 500, against raw multi-row INSERT")
+let syncScript = """
+    local n = 0
+    request = function()
+      n = n + 1
+      local parts = {}
+      for i = 1, 500 do
+        local k = n * 1000 + i
+        local id = string.format("%08x-0000-4000-8000-%012x", k % 4294967296, k)
+        local agg = string.format("%08x-1111-4000-8000-%012x", k % 4294967296, k)
+        parts[i] = '{"id":"' .. id .. '","aggregate_type":"contact","aggregate_id":"' .. agg .. '","event_type":"CREATED","event_data":{"name":"Pushed ' .. k .. '"},"timestamp":"2026-01-01T00:00:00Z","version":1}'
+      end
+      return wrk.format("POST", "/api/sync/events", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer \(pusherToken)"}, '[' .. table.concat(parts, ",") .. ']')
+    end
+    """
+let sync = try Tools.wrk(url: base, connections: 1, threads: 1, seconds: options.seconds, script: syncScript)
+if let e = sync.errors { fatal("sync push: \(e)") }
+let syncRate = sync.rps * 500
+// The same rows, 500 per multi-row INSERT, into a table like events (indexes, no triggers or foreign keys).
+try db.executeSync("CREATE TABLE events_raw (LIKE events INCLUDING ALL)")
+let batches = max(20, Int(sync.rps * Double(options.seconds)))
+var rawPosition: Int64 = 10_000_000_000
+started = Date()
+for b in 0..<batches {
+    var values: [String] = []
+    values.reserveCapacity(500)
+    for i in 0..<500 {
+        rawPosition += 1
+        let k = b * 1000 + i
+        values.append("(\(rawPosition), '\(Identifier.random())', '\(generator.users[1].id)', 'contact', '\(Identifier.random())', 'CREATED', 1, '{\"name\":\"Pushed \(k)\"}', '{}', '2026-01-01T00:00:00Z', now(), decode('\(String(repeating: "ab", count: 32))', 'hex'))")
+    }
+    try db.executeSync("INSERT INTO events_raw (position, event_id, user_id, aggregate_type, aggregate_id, event_type, version, event_data, metadata, occurred_at, recorded_at, digest) VALUES " + values.joined(separator: ","))
+}
+let rawRate = Double(batches * 500) / Date().timeIntervalSince(started)
+rows.append(Row(
+    measure: "`POST /api/sync/events`, batches of 500, one client", figure: "\(thousands(syncRate)) events/s (p50 \(f(sync.p50, 1)) ms a batch)",
+    baseline: "raw multi-row INSERT of the same rows: \(thousands(rawRate)) events/s", ratio: "\(f(100 * syncRate / rawRate, 0))% of raw",
+    target: "≥ 50% of raw", met: syncRate >= 0.5 * rawRate))
+
+say("POST /api/contacts, 32 connections")
+let single = try Tools.wrk(url: base, connections: 32, threads: 2, seconds: options.seconds, script: """
+    wrk.method = "POST"
+    wrk.path = "/api/contacts"
+    wrk.body = '{"name":"Bench contact"}'
+    wrk.headers["Content-Type"] = "application/json"
+    wrk.headers["Authorization"] = "Bearer \(pusherToken)"
+    """)
+if let e = single.errors { fatal("single writes: \(e)") }
+rows.append(Row(
+    measure: "`POST /api/contacts`, 32 connections", figure: "\(thousands(single.rps)) req/s, p50 \(f(single.p50, 1)) ms, p99 \(f(single.p99, 1)) ms",
+    baseline: "—", ratio: "—", target: "≥ 3,000 req/s, p99 < 20 ms", met: single.rps >= 3000 && single.p99 < 20))
+
+say("GET /api/sync/hash: a light user against the heaviest")
+let heavy = try Tools.wrk(url: base + "/api/sync/hash", connections: 8, threads: 2, seconds: options.seconds,
+                          script: "wrk.headers[\"Authorization\"] = \"Bearer \(try token("user1"))\"")
+let light = try Tools.wrk(url: base + "/api/sync/hash", connections: 8, threads: 2, seconds: options.seconds,
+                          script: "wrk.headers[\"Authorization\"] = \"Bearer \(try token("light"))\"")
+rows.append(Row(
+    measure: "`GET /api/sync/hash` for a user with \(thousands(Double(generator.users[1].count))) events",
+    figure: "\(thousands(heavy.rps)) req/s, p50 \(f(heavy.p50, 2)) ms",
+    baseline: "the same call for a user with \(thousands(Double(generator.users[0].count))) events: \(thousands(light.rps)) req/s, p50 \(f(light.p50, 2)) ms",
+    ratio: "\(f(light.rps / heavy.rps))× (time per call)", target: "equal within noise (O(1))", met: light.rps / heavy.rps <= 1.25))
+
+// MARK: report
+let machine = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("model name") }
+    .map { String($0.split(separator: ":").last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+let cores = ProcessInfo.processInfo.activeProcessorCount
+let memory = ProcessInfo.processInfo.physicalMemory / (1 << 30)
+let pgVersion = (try? Tools.run(psql, ["--version"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? "?"
+var md = "| measure | figure | baseline (same run) | ratio | target | met |\n|---|---|---|---|---|---|\n"
+for r in rows { md += "| \(r.measure) | \(r.figure) | \(r.baseline) | \(r.ratio) | \(r.target) | \(r.met.map { $0 ? "yes" : "**no**" } ?? "—") |\n" }
+let header = "Machine: \(machine), \(cores) cores, \(memory) GiB; \(pgVersion); \(thousands(Double(options.events))) events; wrk \(options.seconds) s per HTTP measure; hyperfine \(options.runs) runs."
+print(header + "\n\n" + md + "\n" + notes.map { "- " + $0 }.joined(separator: "\n"))
+if let output = options.output {
+    let existing = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    let begin = "<!-- debt-bench:begin -->", end = "<!-- debt-bench:end -->"
+    let block = begin + "\n" + header + "\n\n" + md + "\n" + notes.map { "- " + $0 }.joined(separator: "\n") + "\n" + end
+    let updated: String
+    if let b = existing.range(of: begin), let e = existing.range(of: end) {
+        updated = existing.replacingCharacters(in: b.lowerBound..<e.upperBound, with: block)
+    } else {
+        updated = existing + (existing.isEmpty ? "" : "\n") + block + "\n"
+    }
+    try updated.write(toFile: output, atomically: true, encoding: .utf8)
+    say("wrote \(output)")
+}
+let missed = rows.filter { $0.met == false }.count
+say("\(rows.count) measures, \(missed) targets missed")
+for c in cleanups.reversed() { c() }
