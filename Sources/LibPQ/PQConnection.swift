@@ -49,8 +49,8 @@ public final class PQConnection: SQLSession {
         cancelHandle = nil
     }
 
-    /// Notices, without a round trip, a connection the server has closed (restart, idle timeout,
-    /// pg_terminate_backend) and reconnects it with the same parameters. Returns true when it had to
+    /// Notices a connection the server has closed (restart, idle timeout, pg_terminate_backend), with
+    /// one empty-query round trip, and reconnects it with the same parameters. Returns true when it had to
     /// reconnect (session state such as LISTEN and SET is then gone); throws when it cannot.
     public func reconnectIfDropped() throws(SQLError) -> Bool {
         if PQstatus(handle) == CONNECTION_OK {
@@ -62,7 +62,13 @@ public final class PQConnection: SQLSession {
                 if PQconsumeInput(handle) == 0 { break }
                 reads += 1
             }
-            if PQstatus(handle) == CONNECTION_OK { return false }
+            // The server may have ended the session an instant ago without its goodbye having arrived:
+            // an empty query (one round trip) settles it.
+            if PQstatus(handle) == CONNECTION_OK, let r = PQexec(handle, "") {
+                let fine = PQresultStatus(r) == PGRES_EMPTY_QUERY
+                PQclear(r)
+                if fine { return false }
+            }
         }
         let armed = cancelHandle != nil
         disarmCancellation()

@@ -140,7 +140,7 @@ struct ShellTests {
         try t.press("Enter")
         try t.waitFor("must be one of table, wide, json, ndjson, csv")
         // Kill the session's connection from outside; the next command reconnects by itself.
-        let killed = try d.sql("SELECT count(pg_terminate_backend(pid))::text FROM pg_stat_activity WHERE application_name = 'debtctl' AND datname = current_database()")
+        let killed = try d.sql("SELECT count(pg_terminate_backend(pid, 5000))::text FROM pg_stat_activity WHERE application_name = 'debtctl' AND datname = current_database()")
         #expect(killed == [["1"]])
         try t.type("users list -o csv")
         try t.press("Enter")
