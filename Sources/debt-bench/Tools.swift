@@ -47,7 +47,11 @@ enum Tools {
         return results.map { (($0["mean"] as? Double) ?? 0, ($0["stddev"] as? Double) ?? 0) }
     }
 
-    /// Runs a command with its output discarded and returns (seconds, peak RSS in KiB) from wait4.
+    /// Runs a command with its output discarded and returns (seconds, peak RSS in KiB).
+    ///
+    /// The peak is the program's own high-water mark (`VmHWM` in /proc, polled until it exits), not
+    /// wait4's `ru_maxrss`: Linux carries the spawning process's high-water mark across exec, so that
+    /// figure would be this benchmark's own memory.
     static func measure(_ path: String, _ arguments: [String], environment: [String: String]) throws -> (seconds: Double, maxRSSKiB: Int) {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -63,11 +67,22 @@ enum Tools {
         let start = Date()
         var pid: pid_t = 0
         guard posix_spawn(&pid, path, &actions, nil, argv, envp) == 0 else { throw Failure(description: "cannot start \(path)") }
+        var peak = 0
         var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        while true {
+            if let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+            {
+                peak = max(peak, kib)
+            }
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { break }
+            if r < 0 && errno != EINTR { throw Failure(description: "waitpid failed for \(path)") }
+            usleep(2_000)
+        }
         guard status == 0 else { throw Failure(description: "\(path) \(arguments.joined(separator: " ")) failed (status \(status))") }
-        return (Date().timeIntervalSince(start), usage.ru_maxrss)
+        return (Date().timeIntervalSince(start), peak)
     }
 
     /// wrk's requests per second and latency percentiles (milliseconds) from its --latency report.

@@ -96,6 +96,9 @@ let url = cluster.url(database: "bench")
 let db = try PQConnection(url)
 let store = EventStore(session: db)
 _ = try await store.migrate()
+// Statements slower than 100 ms go to the cluster's log; those during the HTTP measures are reported.
+try admin.executeSync("ALTER SYSTEM SET log_min_duration_statement = 100")
+_ = try admin.querySync("SELECT pg_reload_conf()", [])
 
 // MARK: data
 say("generating and loading \(thousands(Double(options.events))) events with COPY")
@@ -218,6 +221,7 @@ rows.append(Row(
 
 // MARK: server
 say("starting debt-server")
+let logOffset = (try? FileManager.default.attributesOfItem(atPath: cluster.logFile)[.size] as? Int) ?? 0
 let port = try PostgresCluster.freePort()
 let serverEnv = [
     "DATABASE_URL": url, "PORT": String(port), "HOST": "127.0.0.1", "DEBT_JWT_SECRET": String(repeating: "b", count: 48),
@@ -324,6 +328,22 @@ rows.append(Row(
     figure: "\(thousands(heavy.rps)) req/s, p50 \(f(heavy.p50, 2)) ms",
     baseline: "the same call for a user with \(thousands(Double(generator.users[0].count))) events: \(thousands(light.rps)) req/s, p50 \(f(light.p50, 2)) ms",
     ratio: "\(f(light.rps / heavy.rps))× (time per call)", target: "equal within noise (O(1))", met: light.rps / heavy.rps <= 1.25))
+
+// The slowest statements while the server was measured (PostgreSQL's log, statements over 100 ms).
+if let log = FileManager.default.contents(atPath: cluster.logFile), log.count > logOffset {
+    var slow: [(Double, String)] = []
+    for line in String(decoding: log[logOffset...], as: UTF8.self).split(separator: "\n") {
+        guard let d = line.range(of: "duration: ") else { continue }
+        let rest = line[d.upperBound...]
+        guard let ms = Double(rest.prefix { $0 != " " }) else { continue }
+        let statement = rest.split(separator: ":", maxSplits: 1).last.map { String($0.prefix(90)).trimmingCharacters(in: .whitespaces) } ?? ""
+        slow.append((ms, statement))
+    }
+    if !slow.isEmpty {
+        let top = slow.sorted { $0.0 > $1.0 }.prefix(5).map { "\(f($0.0, 0)) ms `\($0.1)`" }
+        notes.append("Statements over 100 ms during the HTTP measures: \(slow.count); slowest: " + top.joined(separator: "; "))
+    }
+}
 
 // MARK: report
 let machine = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("model name") }

@@ -1,5 +1,6 @@
 import DebtCore
 import Foundation
+import LibPQ
 import Testing
 
 @Suite("Contacts and transactions API")
@@ -56,6 +57,46 @@ struct RestTests {
         }
         let names = try await s.request("GET", "/api/contacts", token: token).json.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
         #expect(names.sorted() == ["Once", "Race"])
+    }
+
+    @Test("concurrent writes share append transactions (group commit); each gets its own, correct answer")
+    func groupCommit() async throws {
+        let s = try await ServerProcess.start()
+        let (ada, adaID) = try await s.login("ada")
+        let (bo, _) = try await s.login("bo")
+        let stale = try await s.request("POST", "/api/contacts", token: ada, json: ["name": "Versioned"])
+        let staleID = try #require(stale.json["id"]?.stringValue)
+        // 40 creates from two users, and in the same burst an update with a stale version: the stale one
+        // alone is refused, whatever group it lands in.
+        let statuses = try await withThrowingTaskGroup(of: (String, Int, JSONValue).self) { group in
+            for n in 0..<40 {
+                group.addTask {
+                    let r = try await s.request("POST", "/api/contacts", token: n % 2 == 0 ? ada : bo, json: ["name": .string("Burst \(n)")])
+                    return ("Burst \(n)", r.status, r.json)
+                }
+            }
+            group.addTask {
+                let r = try await s.request("PUT", "/api/contacts/\(staleID)", token: ada, json: ["name": "Stale", "version": 7])
+                return ("stale", r.status, r.json)
+            }
+            var out: [(String, Int, JSONValue)] = []
+            for try await r in group { out.append(r) }
+            return out
+        }
+        for (name, status, json) in statuses where name != "stale" {
+            #expect(status == 201, "\(name): \(json)")
+            #expect(json["name"]?.stringValue == name)
+        }
+        #expect(statuses.first { $0.0 == "stale" }?.1 == 409)
+        let conn = try PQConnection(s.databaseURL)
+        let counts = try conn.querySync(
+            "SELECT count(*)::text, count(DISTINCT recorded_at)::text, (max(position) - min(position) + 1)::text FROM events WHERE event_data->>'name' LIKE 'Burst %'", [])
+        #expect(counts.first?[0] == "40")
+        // Dense positions, and fewer transactions (recorded_at is the transaction's time) than requests.
+        #expect(counts.first?[2] == "40")
+        #expect(Int(counts.first?[1] ?? "40") ?? 40 < 40, "no two requests shared a transaction: \(counts)")
+        let adas = try await s.request("GET", "/api/contacts", token: ada).json.arrayValue ?? []
+        #expect(adas.count == 21 && adas.allSatisfy { $0["user_id"]?.stringValue == adaID.description || $0["user_id"] == nil })
     }
 
     @Test("settings are per user")
