@@ -58,19 +58,38 @@ public enum CLI {
         },
     ]
 
+    /// The commands that never wait on I/O (`--version`, and the shells' `__complete` and the docs'
+    /// `__man` entry points), run before the program awaits anything: an async call would start the
+    /// concurrency runtime's worker threads, which costs about 2 ms of start-up. nil for anything else.
+    public static func runImmediately(_ arguments: [String]) -> Int32? {
+        switch arguments.first {
+        case "--version" where arguments.count == 1, "version" where arguments.count == 1:
+            print("debtctl \(CLI.version) (event store schema \(Schema.latestVersion))")
+            return ExitStatus.ok
+        case "__complete":
+            return complete(Array(arguments.dropFirst()))
+        case "__man":
+            return manPages(Array(arguments.dropFirst()))
+        default:
+            return nil
+        }
+    }
+
+    static func manPages(_ names: [String]) -> Int32 {
+        guard names.count == 1 else {
+            for name in ManPage.names { print(name) }
+            return ExitStatus.ok
+        }
+        guard let page = ManPage.page(names[0]) else { return ExitStatus.usage }
+        print(page, terminator: "")
+        return ExitStatus.ok
+    }
+
     /// Runs one command line (without the program name) and returns the exit status.
     public static func run(arguments: [String]) async -> Int32 {
         // Hidden entry points for the shells and the docs generator; their words are not a command line.
         if arguments.first == "__complete" { return complete(Array(arguments.dropFirst())) }
-        if arguments.first == "__man" {
-            guard arguments.count == 2 else {
-                for name in ManPage.names { print(name) }
-                return ExitStatus.ok
-            }
-            guard let page = ManPage.page(arguments[1]) else { return ExitStatus.usage }
-            print(page, terminator: "")
-            return ExitStatus.ok
-        }
+        if arguments.first == "__man" { return manPages(Array(arguments.dropFirst())) }
         let terminal = Terminal.current()
         let invocation: Invocation
         do {

@@ -9,4 +9,6 @@ import DebtCtl
 // Process-wide setup lives here only: a closed pipe (`debtctl … | head`) must end the program quietly
 // through EPIPE on write, not kill it with SIGPIPE.
 signal(SIGPIPE, SIG_IGN)
-exit(await CLI.run(arguments: Array(CommandLine.arguments.dropFirst())))
+let arguments = Array(CommandLine.arguments.dropFirst())
+if let status = CLI.runImmediately(arguments) { exit(status) }
+exit(await CLI.run(arguments: arguments))
