@@ -3,6 +3,7 @@ import DebtCore
 /// `debtctl`'s entry point: parse against the table, run the command, map errors to exit statuses.
 public enum CLI {
     public static let version = "0.1.0"
+    static var versionLine: String { "debtctl \(version) (event store schema \(Schema.latestVersion))" }
 
     typealias Handler = @Sendable (Context) async throws -> Int32
 
@@ -40,7 +41,7 @@ public enum CLI {
             return await Shell(globals: globals, keepGoing: keepGoing).run()
         },
         ["version"]: { ctx in
-            try ctx.sink.write("debtctl \(CLI.version) (event store schema \(Schema.latestVersion))\n")
+            try ctx.sink.write(CLI.versionLine + "\n")
             return ExitStatus.ok
         },
         ["help"]: { ctx in
@@ -64,7 +65,7 @@ public enum CLI {
     public static func runImmediately(_ arguments: [String]) -> Int32? {
         switch arguments.first {
         case "--version" where arguments.count == 1, "version" where arguments.count == 1:
-            print("debtctl \(CLI.version) (event store schema \(Schema.latestVersion))")
+            print(versionLine)
             return ExitStatus.ok
         case "__complete":
             return complete(Array(arguments.dropFirst()))
@@ -87,9 +88,9 @@ public enum CLI {
 
     /// Runs one command line (without the program name) and returns the exit status.
     public static func run(arguments: [String]) async -> Int32 {
-        // Hidden entry points for the shells and the docs generator; their words are not a command line.
-        if arguments.first == "__complete" { return complete(Array(arguments.dropFirst())) }
-        if arguments.first == "__man" { return manPages(Array(arguments.dropFirst())) }
+        // What never waits (--version, and the shells' and the docs' hidden entry points, whose words are
+        // not a command line); main runs these before its first await.
+        if let status = runImmediately(arguments) { return status }
         let terminal = Terminal.current()
         let invocation: Invocation
         do {

@@ -57,6 +57,12 @@ public final class TmuxTerminal {
     /// Types `text` literally.
     public func type(_ text: String) throws { try tmux(["send-keys", "-t", "main", "-l", "--", text]) }
 
+    /// Types `line` and presses Enter.
+    public func enter(_ line: String) throws {
+        try type(line)
+        try press("Enter")
+    }
+
     /// Presses named keys: Enter, Tab, Up, C-c, C-d, C-r …
     public func press(_ keys: String...) throws { try tmux(["send-keys", "-t", "main"] + keys) }
 

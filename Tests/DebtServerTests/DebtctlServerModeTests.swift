@@ -148,15 +148,13 @@ struct DebtctlServerShellTests {
         try term.waitFor("the live user name") { $0.hasSuffix("users show alice") }
         try term.press("Enter")
         try term.waitFor("Username: alice")
-        try term.type("events tail -f -n 1")
-        try term.press("Enter")
+        try term.enter("events tail -f -n 1")
         // Waiting inside the server's long-poll when Ctrl-C comes.
         try await Task.sleep(for: .milliseconds(1500))
         try term.press("C-c")
         try term.waitFor("debtctl: interrupted", timeout: 5)
         try term.waitFor("(api)>", count: 3)
-        try term.type("balances -o csv")
-        try term.press("Enter")
+        try term.enter("balances -o csv")
         try term.waitFor("Grace")
     }
 }

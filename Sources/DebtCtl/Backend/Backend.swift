@@ -7,9 +7,12 @@ protocol Backend: AnyObject {
     var endpoint: String { get }
 
     func resolveUser(_ nameOrID: String?) async throws -> Identifier?
-    func usernames() async throws -> [Identifier: String]
-    /// The events a query matches, in its order, handed over one at a time.
-    func streamEvents(_ query: EventQuery, _ body: (Event) throws -> Void) async throws
+    /// Account names by id, loaded once and kept until `fresh` or the next command of a shell session
+    /// (there are few users).
+    func usernames(fresh: Bool) throws -> [Identifier: String]
+    /// The events a query matches, in its order, handed over one at a time as they arrive. Synchronous
+    /// underneath (libpq, libcurl), so the line editor's completion can use it from a key binding.
+    func eachEvent(_ query: EventQuery, _ body: (Event) throws -> Void) throws
     /// An event and the UNDO events that name it; throws not found.
     func eventDetail(_ id: Identifier) async throws -> (event: Event, undoneBy: [Identifier])
     func stream(_ id: StreamID) async throws -> StreamReplay
@@ -28,27 +31,29 @@ protocol Backend: AnyObject {
     func health() async throws -> [JSONValue]
     /// Returns when events after `position` may have been appended, or after about `timeout` seconds.
     func waitForEvents(after position: Int64, timeout: Double) async throws
-    /// Called before each command of a shell session on a kept backend: reconnects a dropped
-    /// connection without bothering the operator. Returns true when it reconnected.
+    /// Called before each command of a shell session on a kept backend: forgets what was cached for
+    /// the previous command and reconnects a dropped connection without bothering the operator.
+    /// Returns true when it reconnected.
     func keepAlive() throws -> Bool
-    /// Values for completion (recent event ids, streams, user names), fetched synchronously because
-    /// the line editor asks from inside a key binding.
-    func completionValues(_ kind: OptionSpec.Completion) throws -> [String]
 }
 
 extension Backend {
-    /// Recent event ids or streams (newest first, without repeats) and user names, for completion.
-    func recentValues(_ kind: OptionSpec.Completion, events: (EventQuery, (Event) throws -> Void) throws -> Void, users: () throws -> [String]) throws -> [String] {
+    func usernames() async throws -> [Identifier: String] { try usernames(fresh: false) }
+
+    func streamEvents(_ query: EventQuery, _ body: (Event) throws -> Void) async throws { try eachEvent(query, body) }
+
+    /// Values for completion: recent event ids or streams (newest first, without repeats) and user names.
+    func completionValues(_ kind: OptionSpec.Completion) throws -> [String] {
         switch kind {
         case .user:
-            return try users().sorted()
+            return try usernames(fresh: false).values.sorted()
         case .eventID, .streamID:
             var q = EventQuery()
             q.newestFirst = true
             q.limit = 50
             var seen = Set<String>()
             var out: [String] = []
-            try events(q) { e in
+            try eachEvent(q) { e in
                 let v = kind == .eventID ? e.id.description : e.stream.description
                 if seen.insert(v).inserted { out.append(v) }
             }

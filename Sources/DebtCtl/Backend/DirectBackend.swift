@@ -11,8 +11,14 @@ final class DirectBackend: Backend {
 
     init(conninfo: String) throws {
         connection = try PQConnection(conninfo)
-        try connection.executeSync("SET application_name = 'debtctl'")
         store = EventStore(session: connection)
+        try startSession()
+    }
+
+    /// What every server session of ours starts with (again after a reconnect).
+    private func startSession() throws {
+        try connection.executeSync("SET application_name = 'debtctl'")
+        listening = false
     }
 
     var endpoint: String { "PostgreSQL \(connection.endpoint)" }
@@ -30,21 +36,17 @@ final class DirectBackend: Backend {
         return id
     }
 
-    func usernames() async throws -> [Identifier: String] {
-        if let names { return names }
+    func usernames(fresh: Bool) throws -> [Identifier: String] {
+        if let names, !fresh { return names }
         var map: [Identifier: String] = [:]
-        for r in try await connection.query("SELECT id::text, username FROM users", []) {
+        for r in try connection.querySync("SELECT id::text, username FROM users", []) {
             if let i = r[0].flatMap({ Identifier($0) }), let n = r[1] { map[i] = n }
         }
         names = map
         return map
     }
 
-    func streamEvents(_ query: EventQuery, _ body: (Event) throws -> Void) async throws {
-        try streamEventsNow(query, body)
-    }
-
-    private func streamEventsNow(_ query: EventQuery, _ body: (Event) throws -> Void) throws {
+    func eachEvent(_ query: EventQuery, _ body: (Event) throws -> Void) throws {
         let (sql, params) = query.sql()
         try connection.stream(sql, params) { row in
             // Ctrl-C in the shell: the handler has cancelled the statement; stop handing rows over.
@@ -55,18 +57,11 @@ final class DirectBackend: Backend {
     }
 
     func keepAlive() throws -> Bool {
+        names = nil
         guard try connection.reconnectIfDropped() else { return false }
         // A new server session: what the old one had set is gone.
-        try connection.executeSync("SET application_name = 'debtctl'")
-        listening = false
-        names = nil
+        try startSession()
         return true
-    }
-
-    func completionValues(_ kind: OptionSpec.Completion) throws -> [String] {
-        try recentValues(kind, events: streamEventsNow) {
-            try connection.querySync("SELECT username FROM users", []).compactMap { $0[0] }
-        }
     }
 
     func eventDetail(_ id: Identifier) async throws -> (event: Event, undoneBy: [Identifier]) {

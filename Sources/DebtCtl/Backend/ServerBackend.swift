@@ -69,8 +69,8 @@ final class ServerBackend: Backend {
         return out
     }
 
-    func usernames() async throws -> [Identifier: String] {
-        if let names { return names }
+    func usernames(fresh: Bool) throws -> [Identifier: String] {
+        if let names, !fresh { return names }
         var map: [Identifier: String] = [:]
         for u in try call("GET", "/api/admin/users").arrayValue ?? [] {
             if let id = u["id"]?.stringValue.flatMap({ Identifier($0) }), let n = u["username"]?.stringValue { map[id] = n }
@@ -86,21 +86,14 @@ final class ServerBackend: Backend {
         return id
     }
 
-    /// Pages through `/api/admin/events` by position, so a large result never sits in memory.
-    func streamEvents(_ query: EventQuery, _ body: (Event) throws -> Void) async throws {
-        try streamEventsNow(query, body)
-    }
-
     /// libcurl keeps the connection and reconnects by itself.
-    func keepAlive() throws -> Bool { false }
-
-    func completionValues(_ kind: OptionSpec.Completion) throws -> [String] {
-        try recentValues(kind, events: streamEventsNow) {
-            (try call("GET", "/api/admin/users").arrayValue ?? []).compactMap { $0["username"]?.stringValue }
-        }
+    func keepAlive() throws -> Bool {
+        names = nil
+        return false
     }
 
-    private func streamEventsNow(_ query: EventQuery, _ body: (Event) throws -> Void) throws {
+    /// Pages through `/api/admin/events` by position, so a large result never sits in memory.
+    func eachEvent(_ query: EventQuery, _ body: (Event) throws -> Void) throws {
         var remaining = query.limit
         var after = query.afterPosition
         var before = query.beforePosition

@@ -108,7 +108,7 @@ enum EventsCommands {
             var batch: [Event] = []
             try await backend.streamEvents(q) { batch.append($0) }
             for e in batch {
-                if let u = e.userID, names[u] == nil { names = try await backend.usernames() }
+                if let u = e.userID, names[u] == nil { names = try backend.usernames(fresh: true) }
                 try line.write(e, user: e.userID.flatMap { names[$0] } ?? "")
                 last = max(last, e.position ?? last)
             }
