@@ -41,6 +41,7 @@ public enum DebtServerApp {
         SettingsRoutes(services: services).register(router)
         AdminRoutes(services: services).register(router)
         WebSocketRoutes(services: services).register(router)
+        AdminPageRoutes().register(router)
 
         var app = Application(
             router: router,

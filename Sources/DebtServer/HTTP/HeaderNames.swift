@@ -8,4 +8,5 @@ extension HTTPField.Name {
     static let frameOptions = HTTPField.Name("X-Frame-Options")
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")
+    static let permissionsPolicy = HTTPField.Name("Permissions-Policy")
 }

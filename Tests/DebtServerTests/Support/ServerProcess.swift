@@ -17,11 +17,12 @@ final class ServerProcess: @unchecked Sendable {
     let port: Int
     let process: CommandRunner.Running
 
-    /// Starts a server; `databaseURL` nil makes a new database, otherwise shares one (multi-instance tests).
-    static func start(databaseURL: String? = nil, environment: [String: String] = [:]) async throws -> ServerProcess {
+    /// Starts a server; `databaseURL` nil makes a new database, otherwise shares one (multi-instance tests);
+    /// `port` nil picks a free one (a restart after a crash passes the old one).
+    static func start(databaseURL: String? = nil, port: Int? = nil, environment: [String: String] = [:]) async throws -> ServerProcess {
         let db: String
         if let databaseURL { db = databaseURL } else { db = try await TestDatabase.create() }
-        let port = try freePort()
+        let port = try port ?? freePort()
         var env = [
             "DEBT_JWT_SECRET": secret, "DEBT_ADMIN_USERNAME": "root", "DEBT_ADMIN_PASSWORD": adminPassword,
             "DEBT_BCRYPT_COST": "4", "LOG_LEVEL": "warning",
