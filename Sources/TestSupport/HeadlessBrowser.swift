@@ -56,8 +56,10 @@ public final class HeadlessBrowser: @unchecked Sendable {
             chromium, "--headless=new", "--remote-debugging-pipe", "--user-data-dir=\(profile)", "--no-first-run",
             "--no-default-browser-check", "--disable-gpu", "--disable-extensions", "--disable-background-networking",
             "--disable-sync", "--disable-dev-shm-usage", "--mute-audio", "--hide-scrollbars", "--window-size=1400,900",
-            // Root (as in CI containers) cannot use Chromium's sandbox.
-        ] + (getuid() == 0 ? ["--no-sandbox"] : []) + ["about:blank"]
+            // Root and most containers (CI) cannot set up Chromium's sandbox; this browser only ever
+            // loads the test's own server.
+            "--no-sandbox", "about:blank",
+        ]
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         var env = ProcessInfo.processInfo.environment
         env["HOME"] = profile
