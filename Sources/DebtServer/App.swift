@@ -106,7 +106,7 @@ struct ListenerService: Service {
     let logger: Logger
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await hub.listen(database: database, logger: logger)
         }
     }

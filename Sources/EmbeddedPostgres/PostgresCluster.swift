@@ -35,6 +35,7 @@ public final class PostgresCluster: @unchecked Sendable {
     public let osUser: String?
     private let isTemporary: Bool
     private let keepRunning: Bool
+    private let durable: Bool
     private let lock = NSLock()
     private var running = false
 
@@ -61,6 +62,7 @@ public final class PostgresCluster: @unchecked Sendable {
         osUser = geteuid() == 0 ? PostgresCluster.unprivilegedUser() : nil
         superuser = options.superuser
         keepRunning = options.keepRunning
+        durable = options.durable
         if let dir = options.directory {
             root = URL(fileURLWithPath: dir).standardizedFileURL.path
             isTemporary = false
@@ -109,6 +111,17 @@ public final class PostgresCluster: @unchecked Sendable {
             try? runAsOwner(binDirectory + "/pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "stop"])
         }
         if isTemporary { try? FileManager.default.removeItem(atPath: root) }
+    }
+
+    /// Stops the server but keeps its files, until `resume` (fault tests: the database goes away for a while).
+    public func pause() throws {
+        try runAsOwner(binDirectory + "/pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "stop"])
+        lock.withLock { running = false }
+    }
+
+    /// Starts a paused server again, on the same port with the same settings.
+    public func resume() throws {
+        try startServer(durable: durable)
     }
 
     /// Restarts the server in place (for fault tests: connections drop, data stays).

@@ -5,18 +5,6 @@ import LibPQ
 /// the events, the baseline of the sync-hash measure), contacts, transactions with updates, deletes
 /// and undos; each stream's versions dense, every event valid under the reducers.
 struct Generator {
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    }
-
     struct UserLedger {
         let id: Identifier
         var contacts: [Identifier] = []
@@ -32,7 +20,7 @@ struct Generator {
     }
 
     static let userCount = 8
-    var random = Random(state: 0x5EED)
+    var random = SplitMix64(seed: 0x5EED)
     var users: [UserLedger]
     var position: Int64 = 0
     var clock: Int64 = 1_735_689_600_000_000  // 2025-01-01

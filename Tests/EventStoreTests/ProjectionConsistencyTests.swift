@@ -11,40 +11,40 @@ struct ProjectionConsistencyTests {
     @Test("random workload with undos", arguments: [1, 2, 3])
     func randomWorkload(seed: UInt64) async throws {
         let (url, store) = try await TestDatabase.store()
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var users: [EventFactory] = []
         for i in 0..<3 { users.append(EventFactory(user: try await store.createUser(username: "u\(i)"))) }
         var streams: [(user: Int, stream: StreamID, contact: Identifier?)] = []
         for _ in 0..<60 {
             var batch: [Event] = []
-            for _ in 0..<(1 + rng.next(4)) {
-                let u = rng.next(users.count)
+            for _ in 0..<(1 + rng.below(4)) {
+                let u = rng.below(users.count)
                 let contacts = streams.filter { $0.user == u && $0.stream.aggregateType == .contact }
-                let roll = rng.next(10)
+                let roll = rng.below(10)
                 if roll < 3 || contacts.isEmpty {
-                    let e = users[u].contactCreated(name: "c\(rng.next(1000))")
+                    let e = users[u].contactCreated(name: "c\(rng.below(1000))")
                     batch.append(e)
                     streams.append((u, e.stream, nil))
                 } else if roll < 6 {
-                    let contact = contacts[rng.next(contacts.count)].stream.aggregateID
-                    let e = users[u].transactionCreated(contact: contact, amount: Int64(1 + rng.next(5000)), direction: rng.next(2) == 0 ? "lent" : "owed")
+                    let contact = contacts[rng.below(contacts.count)].stream.aggregateID
+                    let e = users[u].transactionCreated(contact: contact, amount: Int64(1 + rng.below(5000)), direction: rng.below(2) == 0 ? "lent" : "owed")
                     batch.append(e)
                     streams.append((u, e.stream, contact))
                 } else {
                     let mine = streams.filter { $0.user == u }
-                    let target = mine[rng.next(mine.count)]
+                    let target = mine[rng.below(mine.count)]
                     let history = try await store.stream(target.stream)
                     let version = history.version + 1
-                    switch rng.next(4) {
+                    switch rng.below(4) {
                     case 0 where !history.events.isEmpty:
-                        batch.append(users[u].undo(history.events[rng.next(history.events.count)], version: version))
+                        batch.append(users[u].undo(history.events[rng.below(history.events.count)], version: version))
                     case 1:
                         batch.append(users[u].deleted(target.stream.aggregateType, target.stream.aggregateID, version: version))
                     default:
                         if target.stream.aggregateType == .contact {
-                            batch.append(users[u].contactUpdated(target.stream.aggregateID, version: version, ["name": .string("n\(rng.next(100))")]))
+                            batch.append(users[u].contactUpdated(target.stream.aggregateID, version: version, ["name": .string("n\(rng.below(100))")]))
                         } else {
-                            batch.append(users[u].transactionUpdated(target.stream.aggregateID, version: version, amount: Int64(1 + rng.next(900))))
+                            batch.append(users[u].transactionUpdated(target.stream.aggregateID, version: version, amount: Int64(1 + rng.below(900))))
                         }
                     }
                 }
@@ -87,18 +87,5 @@ struct ProjectionConsistencyTests {
                 "SELECT coalesce(sum(balance), 0)::text FROM contacts_projection WHERE user_id = $1::uuid AND NOT is_deleted", [u.user.description])
             #expect(total == [[String(ledger.totals[u.user] ?? 0)]])
         }
-    }
-}
-
-/// A small deterministic generator, so a failing seed can be replayed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next(_ bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(bound))
     }
 }

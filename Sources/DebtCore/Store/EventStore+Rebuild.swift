@@ -16,8 +16,9 @@ extension EventStore {
     /// 3. In one transaction under the append lock: applies the events appended meanwhile, swaps the
     ///    tables in, records the checkpoints. Readers see the old projections or the new, never half.
     /// Interrupted anywhere before that commit, the live projections are untouched; the leftover tables
-    /// are dropped by the next rebuild, and the lock goes with the connection.
-    public func rebuildProjections(progress: (Int64, Int64) -> Void = { _, _ in }) async throws -> RebuildResult {
+    /// are dropped by the next rebuild, and the lock goes with the connection. `progress` may throw
+    /// `CancellationError` to stop the rebuild (Ctrl-C in `debtctl`).
+    public func rebuildProjections(progress: (Int64, Int64) throws -> Void = { _, _ in }) async throws -> RebuildResult {
         let locked = try await session.scalar("SELECT pg_try_advisory_lock($1::bigint)::text", [String(Schema.rebuildLockKey)])
         guard locked == "true" else { throw StoreError.busy("another projection rebuild is running") }
         do {
@@ -26,12 +27,17 @@ extension EventStore {
             return result
         } catch {
             _ = try? await session.query("SELECT pg_advisory_unlock($1::bigint)", [String(Schema.rebuildLockKey)])
-            _ = try? await session.query("UPDATE projection_checkpoints SET last_error = $1", [String(describing: error)])
+            // Stopped on purpose (the progress callback threw CancellationError, or the statement was
+            // cancelled: SQLSTATE 57014): the live projections are untouched and healthy, not failed.
+            let cancelled = error is CancellationError || (error as? SQLError)?.sqlState == "57014"
+            if !cancelled {
+                _ = try? await session.query("UPDATE projection_checkpoints SET last_error = $1", [String(describing: error)])
+            }
             throw error
         }
     }
 
-    private func rebuildLocked(progress: (Int64, Int64) -> Void) async throws -> RebuildResult {
+    private func rebuildLocked(progress: (Int64, Int64) throws -> Void) async throws -> RebuildResult {
         try await session.execute(
             """
             DROP TABLE IF EXISTS contacts_rebuild, transactions_rebuild;

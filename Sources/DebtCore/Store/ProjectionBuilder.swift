@@ -12,7 +12,7 @@ struct ProjectionBuilder {
     var flushSize = 2000
 
     /// Returns the number of events replayed; `progress` gets (events so far, head).
-    func build(upTo head: Int64, progress: (Int64, Int64) -> Void) async throws -> Int64 {
+    func build(upTo head: Int64, progress: (Int64, Int64) throws -> Void) async throws -> Int64 {
         var processed: Int64 = 0
         var current: (StreamID, StreamReplay, Int64)?
         var contacts: [JSONValue] = []
@@ -62,7 +62,7 @@ struct ProjectionBuilder {
                 processed += 1
             }
             try await flush(force: false)
-            progress(processed, head)
+            try progress(processed, head)
             guard rows.count == pageSize, let last = rows.last else { break }
             cursor = (last[3] ?? "", last[4] ?? "", last[6] ?? "")
         }

@@ -38,15 +38,19 @@ public enum TimeArgument {
         if let t = Timestamp(rfc3339: text) { return t }
         if let d = CalendarDate(text) { return Timestamp(rfc3339: d.description + "T00:00:00Z") }
         guard let unit = text.last, let n = Int64(text.dropLast()), n >= 0 else { return nil }
-        let seconds: Int64
+        let unitSeconds: Int64
         switch unit {
-        case "s": seconds = n
-        case "m": seconds = n * 60
-        case "h": seconds = n * 3600
-        case "d": seconds = n * 86400
-        case "w": seconds = n * 7 * 86400
+        case "s": unitSeconds = 1
+        case "m": unitSeconds = 60
+        case "h": unitSeconds = 3600
+        case "d": unitSeconds = 86400
+        case "w": unitSeconds = 7 * 86400
         default: return nil
         }
-        return Timestamp(microseconds: now.microseconds - seconds * 1_000_000)
+        // An age too large for the clock (found by fuzzing: `9999999999d` overflowed) is not a time.
+        let (micros, o1) = n.multipliedReportingOverflow(by: unitSeconds * 1_000_000)
+        let (at, o2) = now.microseconds.subtractingReportingOverflow(micros)
+        guard !o1, !o2, at >= 0 else { return nil }
+        return Timestamp(microseconds: at)
     }
 }

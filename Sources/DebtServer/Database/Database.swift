@@ -18,12 +18,43 @@ public final class Database: Sendable {
         self.logger = logger
     }
 
+    /// How long a request waits for a pooled connection before it is answered 503. Without a limit a
+    /// request waits as long as the database is away (found by the fault tests: `/health/ready` hung
+    /// instead of answering 503 while PostgreSQL was stopped).
+    static let acquireTimeout: Duration = .seconds(5)
+
     /// Runs `body` with a store on one pooled connection (one connection: transactions stay on it).
-    func withStore<T>(_ body: (EventStore) async throws -> T) async throws -> T {
-        do {
-            return try await client.withConnection { connection in
-                try await body(EventStore(session: NIOSession(connection, logger: logger)))
+    /// The pool has no lease timeout of its own, so a helper task holds the lease and hands the
+    /// connection over; `body` runs in the caller's task, and the lease ends when `body` does.
+    func withStore<T>(acquireTimeout: Duration = Database.acquireTimeout, _ body: (EventStore) async throws -> T) async throws -> T {
+        let (leased, handOver) = AsyncStream<PostgresConnection>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let (finished, finish) = AsyncStream<Void>.makeStream()
+        let holder = Task { [client] in
+            do {
+                try await client.withConnection { connection in
+                    handOver.yield(connection)
+                    handOver.finish()
+                    for await _ in finished {}
+                }
+            } catch {
+                handOver.finish()
             }
+        }
+        let timer = Task {
+            try await Task.sleep(for: acquireTimeout)
+            handOver.finish()
+        }
+        defer {
+            finish.finish()
+            timer.cancel()
+        }
+        var iterator = leased.makeAsyncIterator()
+        guard let connection = await iterator.next() else {
+            holder.cancel()
+            throw SQLError(kind: .connection, sqlState: nil, message: "no database connection within \(acquireTimeout)")
+        }
+        do {
+            return try await body(EventStore(session: NIOSession(connection, logger: logger)))
         } catch let error as PSQLError {
             throw NIOSession.translate(error)
         }

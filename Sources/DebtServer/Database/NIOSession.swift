@@ -40,7 +40,10 @@ final class NIOSession: SQLSession {
         if let state = error.serverInfo?[.sqlState] {
             let message = error.serverInfo?[.message] ?? "database error"
             let auth = state.hasPrefix("28") || state == "42501"
-            return SQLError(kind: auth ? .authentication : .statement, sqlState: state, message: message)
+            // Connection exceptions (08), the server shutting down or starting up (57P01-57P03) and
+            // too many connections (53300): the database is unavailable, not the request wrong.
+            let unavailable = state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300"
+            return SQLError(kind: auth ? .authentication : unavailable ? .connection : .statement, sqlState: state, message: message)
         }
         return SQLError(kind: .connection, sqlState: nil, message: "database connection failed (\(error.code))")
     }

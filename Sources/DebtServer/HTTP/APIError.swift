@@ -42,6 +42,10 @@ struct APIError: Error, HTTPResponseError {
             }
         case let e as SQLError:
             if e.kind == .connection { return APIError(.serviceUnavailable, "database unavailable") }
+            // Data exceptions (class 22) come from values the client sent that PostgreSQL cannot take:
+            // NUL in text (found by schemathesis: a login name with \u0000), numbers or dates out of
+            // range. PostgreSQL's message names the problem, never the query.
+            if e.sqlState?.hasPrefix("22") == true { return .badRequest("invalid value: \(e.message)") }
             return APIError(.internalServerError, "internal error")
         case let e as any HTTPResponseError where e.status.code < 500:
             // Hummingbird's and NIO's own client errors (unknown route, body over the limit, …).

@@ -22,6 +22,8 @@ actor NotificationHub {
     }
 
     private var subscribers: [Identifier: Subscriber] = [:]
+    /// The listener's connection failed; set until it listens again.
+    private var listenerLost = false
     /// Long-polling requests waiting for any new event.
     private var waiters: [Identifier: AsyncStream<Void>.Continuation] = [:]
     /// Messages a client may have waiting before it counts as too slow and is dropped. One sync batch
@@ -78,7 +80,19 @@ actor NotificationHub {
         }
     }
 
-    /// Listens on the notification channel until cancelled, reconnecting after failures.
+    /// Ends every subscriber's connection (its client reconnects and catches up by cursor) and wakes
+    /// every long-poll.
+    func dropAll() {
+        for (id, s) in subscribers {
+            s.dropped.yield()
+            unsubscribe(id)
+        }
+        for w in waiters.values { w.yield() }
+    }
+
+    /// Listens on the notification channel until cancelled, reconnecting after failures. Notifications
+    /// sent while the listener was away are lost, so once it listens again every client connected
+    /// before is dropped: reconnecting, it pulls by cursor what it missed, and from then on it is told.
     func listen(database: Database, logger: Logger) async {
         var delay: Duration = .milliseconds(100)
         while !Task.isCancelled {
@@ -86,10 +100,16 @@ actor NotificationHub {
                 try await database.client.withConnection { connection in
                     let notifications = try await connection.listen(Schema.notifyChannel)
                     delay = .milliseconds(100)
+                    if self.listenerLost {
+                        self.listenerLost = false
+                        logger.info("notification listener is back; dropping WebSocket clients so they catch up", metadata: ["clients": .stringConvertible(self.count)])
+                        self.dropAll()
+                    }
                     for try await n in notifications { self.deliver(payload: n.payload) }
                 }
             } catch {
                 if Task.isCancelled { return }
+                listenerLost = true
                 logger.warning("notification listener lost its connection; retrying", metadata: ["retry_in_ms": .stringConvertible(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)])
             }
             try? await Task.sleep(for: delay)
