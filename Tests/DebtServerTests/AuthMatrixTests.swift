@@ -66,6 +66,39 @@ struct AuthMatrixTests {
         }
     }
 
+    @Test("every documented operation that is not public refuses missing, malformed, expired and forged tokens; every admin operation refuses a user")
+    func everyOperation() async throws {
+        let s = try await ServerProcess.start()
+        let (user, userID) = try await s.login("alice")
+        let signer = TokenSigner(secret: Array(ServerProcess.secret.utf8))
+        let now = Int64(Date().timeIntervalSince1970)
+        let expired = signer.sign(.init(userID: userID, username: "alice", isAdmin: true, issuedAt: now - 7200, expiresAt: now - 3600))
+        let forged = TokenSigner(secret: Array("another-secret-another-secret-another".utf8))
+            .sign(.init(userID: userID, username: "alice", isAdmin: true, issuedAt: now, expiresAt: now + 3600))
+        let paths = try #require(try await s.request("GET", "/openapi.json").json["paths"]?.objectValue)
+        var checked = 0
+        // `/ws` is an upgrade, not a request: its refusals are in RealtimeTests.
+        for (template, item) in paths.sorted(by: { $0.key < $1.key }) where template != "/ws" {
+            for (method, operation) in (item.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) where operation["security"] != .array([]) {
+                let path = template.replacingOccurrences(of: "{id}", with: Identifier.random().description)
+                    .replacingOccurrences(of: "{stream}", with: "contact-\(Identifier.random())").replacingOccurrences(of: "{key}", with: "theme")
+                let verb = method.uppercased()
+                let body = verb == "POST" || verb == "PUT" ? "{}" : nil
+                for token in [nil, "not.a.token", expired, forged] {
+                    let r = try await s.request(verb, path, token: token, body: body)
+                    #expect(r.status == 401 && r.json["error"] != nil, "\(verb) \(path) with \(token == nil ? "no token" : "a bad token"): \(r.status)")
+                    checked += 1
+                }
+                if template.hasPrefix("/api/admin/") {
+                    let r = try await s.request(verb, path, token: user, body: body)
+                    #expect(r.status == 403 && r.json["error"] != nil, "\(verb) \(path) as a user: \(r.status)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked >= 140, "\(checked) checks: the loop reached every operation")
+    }
+
     @Test("a user never sees another user's data")
     func tenancy() async throws {
         let s = try await ServerProcess.start()
