@@ -73,7 +73,13 @@ let package = Package(
 
         // The benchmark suite: generates an event log into a throwaway PostgreSQL and measures each hot path
         // beside its baseline (scripts/bench; BENCHMARKS.md).
-        .executableTarget(name: "debt-bench", dependencies: ["DebtCore", "LibPQ", "EmbeddedPostgres"], swiftSettings: upcoming),
+        .executableTarget(
+            name: "debt-bench",
+            dependencies: [
+                "DebtCore", "LibPQ", "EmbeddedPostgres",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming),
 
         .testTarget(name: "DebtCoreTests", dependencies: ["DebtCore"], swiftSettings: upcoming),
         .testTarget(

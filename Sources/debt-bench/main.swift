@@ -247,6 +247,12 @@ serverProcess.arguments = ["serve"]
 serverProcess.environment = ProcessInfo.processInfo.environment.merging(serverEnv) { $1 }
 serverProcess.standardOutput = FileHandle.nullDevice
 serverProcess.standardError = FileHandle.nullDevice
+// The fan-out measure's 1,000 WebSocket clients and the server's sockets for them: raise the open-file
+// limit to the hard limit (the server inherits it).
+var fileLimit = rlimit()
+getrlimit(Int32(RLIMIT_NOFILE.rawValue), &fileLimit)
+fileLimit.rlim_cur = fileLimit.rlim_max
+setrlimit(Int32(RLIMIT_NOFILE.rawValue), &fileLimit)
 try serverProcess.run()
 cleanups.append {
     serverProcess.terminate()
@@ -328,6 +334,18 @@ rows.append(Row(
     figure: "\(thousands(heavy.rps)) req/s, p50 \(f(heavy.p50, 2)) ms",
     baseline: "the same call for a user with \(thousands(Double(generator.users[0].count))) events: \(thousands(light.rps)) req/s, p50 \(f(light.p50, 2)) ms",
     ratio: "\(f(light.rps / heavy.rps))× (time per call)", target: "equal within noise (O(1))", met: light.rps / heavy.rps <= 1.25))
+
+say("WebSocket fan-out")
+let clients = options.events < 100_000 ? 50 : 1_000
+let fan = try FanOut.run(base: base, token: pusherToken, clients: clients, rounds: 5)
+let worst = fan.rounds.map(\.all).max() ?? .infinity
+let medianP50 = fan.rounds.map(\.p50).sorted()[fan.rounds.count / 2]
+rows.append(Row(
+    measure: "WebSocket fan-out to \(thousands(Double(clients))) clients of one user",
+    figure: worst.isFinite
+        ? "all notified within \(f(worst, 1)) ms of sending the write (worst of \(fan.rounds.count) writes; p50 \(f(medianP50, 1)) ms)"
+        : "not all notified: \(fan.rounds.map(\.received)) of \(clients)",
+    baseline: "—", ratio: "—", target: "all notified < 200 ms after commit", met: worst < 200))
 
 // The slowest statements while the server was measured (PostgreSQL's log, statements over 100 ms).
 if let log = FileManager.default.contents(atPath: cluster.logFile), log.count > logOffset {
