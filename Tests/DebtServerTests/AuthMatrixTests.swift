@@ -8,7 +8,8 @@ import Testing
 struct AuthMatrixTests {
     enum Caller: CaseIterable { case none, malformed, expired, wrongSignature, user, otherUser, admin }
 
-    /// (method, path, body, needs admin). `{c}` is a contact of `user`, `{e}` one of their events.
+    /// (method, path, body, needs admin). `{c}` is a contact of `user`, `{t}` a transaction of theirs, `{e}` one of
+    /// their events, `{u}` their user id, `{z}` another account (deleted by the last route).
     static let routes: [(String, String, String?, Bool)] = [
         ("GET", "/api/sync/hash", nil, false), ("GET", "/api/sync/events?after=0", nil, false),
         ("POST", "/api/sync/events", "[]", false), ("GET", "/api/contacts", nil, false),
@@ -21,6 +22,14 @@ struct AuthMatrixTests {
         ("GET", "/api/admin/users", nil, true), ("GET", "/api/admin/total-debt", nil, true),
         ("DELETE", "/api/admin/events/{e}?dry_run=true", nil, true), ("GET", "/api/admin/streams/contact-{c}", nil, true),
         ("GET", "/api/admin/users/{u}/backup", nil, true), ("GET", "/api/admin/users/{u}/login-logs", nil, true),
+        ("GET", "/api/transactions/{t}", nil, false), ("PUT", "/api/transactions/{t}", "{\"amount\":700,\"direction\":\"lent\"}", false),
+        ("POST", "/api/admin/projections/verify", nil, true),
+        ("POST", "/api/admin/users", "{\"username\":\"made-by-matrix\",\"password\":\"password-123\"}", true),
+        ("PUT", "/api/admin/users/{u}/password", "{\"password\":\"password-123\"}", true),
+        // Last, as they remove what the routes above use: the user's own deletes succeed, everyone
+        // else's find nothing.
+        ("DELETE", "/api/transactions/{t}", nil, false), ("DELETE", "/api/contacts/{c}", nil, false),
+        ("DELETE", "/api/admin/users/{z}", nil, true),
     ]
 
     @Test("expected status for every route and caller")
@@ -31,8 +40,12 @@ struct AuthMatrixTests {
         let admin = try await s.adminToken()
         let created = try await s.request("POST", "/api/contacts", token: user, json: ["name": "Grace"])
         let contact = try #require(created.json["id"]?.stringValue)
+        let lent = try await s.request("POST", "/api/transactions", token: user, json: ["contact_id": .string(contact), "amount": 500, "direction": "lent"])
+        let transaction = try #require(lent.json["id"]?.stringValue)
+        // `{e}`: the transaction's CREATED (its undo can be planned; the contact's cannot while it has a live transaction).
         let events = try await s.request("GET", "/api/sync/events?after=0", token: user)
-        let event = try #require(events.json.arrayValue?.first?["id"]?.stringValue)
+        let event = try #require(events.json.arrayValue?.last?["id"]?.stringValue)
+        let (_, doomed) = try await s.login("zed")
         let signer = TokenSigner(secret: Array(ServerProcess.secret.utf8))
         let now = Int64(Date().timeIntervalSince1970)
         let expired = signer.sign(.init(userID: userID, username: "alice", isAdmin: false, issuedAt: now - 7200, expiresAt: now - 3600))
@@ -41,7 +54,8 @@ struct AuthMatrixTests {
 
         for (method, template, body, needsAdmin) in Self.routes {
             let path = template.replacingOccurrences(of: "{c}", with: contact).replacingOccurrences(of: "{e}", with: event)
-                .replacingOccurrences(of: "{u}", with: userID.description)
+                .replacingOccurrences(of: "{u}", with: userID.description).replacingOccurrences(of: "{t}", with: transaction)
+                .replacingOccurrences(of: "{z}", with: doomed.description)
             for caller in Caller.allCases {
                 let token: String? = switch caller {
                 case .none: nil
@@ -57,8 +71,8 @@ struct AuthMatrixTests {
                 switch caller {
                 case .none, .malformed, .expired, .wrongSignature: expected = [401]
                 case .user: expected = needsAdmin ? [403] : [200, 201]
-                case .otherUser: expected = needsAdmin ? [403] : (path.contains(contact) ? [404] : [200, 201])
-                case .admin: expected = needsAdmin ? [200] : (path.contains(contact) ? [404] : [200, 201])
+                case .otherUser: expected = needsAdmin ? [403] : (path.contains(contact) || path.contains(transaction) ? [404] : [200, 201])
+                case .admin: expected = needsAdmin ? [200, 201] : (path.contains(contact) || path.contains(transaction) ? [404] : [200, 201])
                 }
                 #expect(expected.contains(r.status), "\(method) \(path) as \(caller): \(r.status) \(r.body.prefix(200))")
                 if r.status >= 400 { #expect(r.json["error"] != nil) }
