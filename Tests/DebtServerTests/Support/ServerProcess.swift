@@ -65,6 +65,7 @@ final class ServerProcess: @unchecked Sendable {
     func request(_ method: String, _ path: String, token: String? = nil, json: JSONValue? = nil, body: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
         var r = URLRequest(url: URL(string: url + path)!)
         r.httpMethod = method
+        r.timeoutInterval = 20
         if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let json { r.httpBody = Data(json.canonicalText.utf8) } else if let body { r.httpBody = Data(body.utf8) }
         if r.httpBody != nil { r.setValue("application/json", forHTTPHeaderField: "Content-Type") }
