@@ -1,6 +1,4 @@
-import Crypto
 import DebtCore
-@testable import DebtServer
 import Foundation
 import Testing
 
@@ -46,11 +44,8 @@ struct AuthMatrixTests {
         let events = try await s.request("GET", "/api/sync/events?after=0", token: user)
         let event = try #require(events.json.arrayValue?.last?["id"]?.stringValue)
         let (_, doomed) = try await s.login("zed")
-        let signer = TokenSigner(secret: Array(ServerProcess.secret.utf8))
-        let now = Int64(Date().timeIntervalSince1970)
-        let expired = signer.sign(.init(userID: userID, username: "alice", isAdmin: false, issuedAt: now - 7200, expiresAt: now - 3600))
-        let forged = TokenSigner(secret: Array("another-secret-another-secret-another".utf8))
-            .sign(.init(userID: userID, username: "alice", isAdmin: true, issuedAt: now, expiresAt: now + 3600))
+        let expired = ServerProcess.expiredToken(for: userID, username: "alice", admin: false)
+        let forged = ServerProcess.forgedToken(for: userID, username: "alice")
 
         for (method, template, body, needsAdmin) in Self.routes {
             let path = template.replacingOccurrences(of: "{c}", with: contact).replacingOccurrences(of: "{e}", with: event)
@@ -84,18 +79,14 @@ struct AuthMatrixTests {
     func everyOperation() async throws {
         let s = try await ServerProcess.start()
         let (user, userID) = try await s.login("alice")
-        let signer = TokenSigner(secret: Array(ServerProcess.secret.utf8))
-        let now = Int64(Date().timeIntervalSince1970)
-        let expired = signer.sign(.init(userID: userID, username: "alice", isAdmin: true, issuedAt: now - 7200, expiresAt: now - 3600))
-        let forged = TokenSigner(secret: Array("another-secret-another-secret-another".utf8))
-            .sign(.init(userID: userID, username: "alice", isAdmin: true, issuedAt: now, expiresAt: now + 3600))
+        let expired = ServerProcess.expiredToken(for: userID, username: "alice", admin: true)
+        let forged = ServerProcess.forgedToken(for: userID, username: "alice")
         let paths = try #require(try await s.request("GET", "/openapi.json").json["paths"]?.objectValue)
         var checked = 0
         // `/ws` is an upgrade, not a request: its refusals are in RealtimeTests.
         for (template, item) in paths.sorted(by: { $0.key < $1.key }) where template != "/ws" {
             for (method, operation) in (item.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) where operation["security"] != .array([]) {
-                let path = template.replacingOccurrences(of: "{id}", with: Identifier.random().description)
-                    .replacingOccurrences(of: "{stream}", with: "contact-\(Identifier.random())").replacingOccurrences(of: "{key}", with: "theme")
+                let path = ServerProcess.concretePath(template, id: Identifier.random().description)
                 let verb = method.uppercased()
                 let body = verb == "POST" || verb == "PUT" ? "{}" : nil
                 for token in [nil, "not.a.token", expired, forged] {

@@ -32,9 +32,7 @@ struct HostileInputTests {
                 let verb = method.uppercased()
                 let queryNames = (operation["parameters"]?.arrayValue ?? []).filter { $0["in"] == "query" }.compactMap { $0["name"]?.stringValue }
                 let pathParams = ["{id}", "{stream}", "{key}", "{file}"].filter { template.contains($0) }
-                let concrete = template.replacingOccurrences(of: "{id}", with: userID.description)
-                    .replacingOccurrences(of: "{stream}", with: "contact-\(Identifier.random())").replacingOccurrences(of: "{key}", with: "theme")
-                    .replacingOccurrences(of: "{file}", with: "admin.js")
+                let concrete = ServerProcess.concretePath(template, id: userID.description)
                 for token in [admin, user] {
                     if verb == "POST" || verb == "PUT" {
                         for body in Self.bodies { try await check(verb, concrete, token: token, body: body) }

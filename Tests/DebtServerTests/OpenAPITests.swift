@@ -18,9 +18,7 @@ struct OpenAPITests {
         var checked = 0
         for (path, item) in paths.sorted(by: { $0.key < $1.key }) where path != "/ws" {
             for method in (item.objectValue ?? [:]).keys.sorted() {
-                let concrete = path.replacingOccurrences(of: "{id}", with: user.description)
-                    .replacingOccurrences(of: "{stream}", with: "contact-\(Identifier.random())").replacingOccurrences(of: "{key}", with: "k")
-                    .replacingOccurrences(of: "{file}", with: "admin.js")
+                let concrete = ServerProcess.concretePath(path, id: user.description, key: "k")
                 let r = try await s.request(method.uppercased(), concrete, token: admin, body: method == "get" || method == "delete" ? nil : "{}")
                 #expect(r.json["error"] != "no such route" && r.status != 405, "\(method.uppercased()) \(path): \(r.status) \(r.body.prefix(120))")
                 #expect(r.status < 500, "\(method.uppercased()) \(path): \(r.status)")

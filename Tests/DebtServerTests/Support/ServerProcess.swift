@@ -1,6 +1,7 @@
 import DebtCore
 import Foundation
 import EmbeddedPostgres
+@testable import DebtServer
 import TestSupport
 
 #if canImport(FoundationNetworking)
@@ -101,6 +102,26 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     static func freePort() throws -> Int { try PostgresCluster.freePort() }
+
+    /// An operation's path from the OpenAPI document with its placeholders filled: `{id}` with `id`,
+    /// `{stream}` with a fresh contact stream, `{key}` with `key`, `{file}` with a file of the admin page.
+    static func concretePath(_ template: String, id: String, key: String = "theme") -> String {
+        template.replacingOccurrences(of: "{id}", with: id).replacingOccurrences(of: "{stream}", with: "contact-\(Identifier.random())")
+            .replacingOccurrences(of: "{key}", with: key).replacingOccurrences(of: "{file}", with: "admin.js")
+    }
+
+    /// A token for `user` signed with the server's secret that expired an hour ago.
+    static func expiredToken(for user: Identifier, username: String, admin: Bool) -> String {
+        let now = Int64(Date().timeIntervalSince1970)
+        return TokenSigner(secret: Array(secret.utf8)).sign(.init(userID: user, username: username, isAdmin: admin, issuedAt: now - 7200, expiresAt: now - 3600))
+    }
+
+    /// A current admin token for `user` signed with another secret than the server's.
+    static func forgedToken(for user: Identifier, username: String) -> String {
+        let now = Int64(Date().timeIntervalSince1970)
+        return TokenSigner(secret: Array("another-secret-another-secret-another".utf8))
+            .sign(.init(userID: user, username: username, isAdmin: true, issuedAt: now, expiresAt: now + 3600))
+    }
 }
 
 struct ServerFailed: Error, CustomStringConvertible {
