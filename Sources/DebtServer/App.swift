@@ -5,6 +5,7 @@ public import Hummingbird
 import HummingbirdWebSocket
 public import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// Builds the server: the database pool, migrations, the first admin, the routes and the services
 /// that run beside them (the pool, the notification listener).
@@ -54,6 +55,16 @@ public enum DebtServerApp {
         }
         app.addServices(ListenerService(hub: services.hub, database: database, logger: logger))
         return app
+    }
+
+    /// Runs `app` until SIGTERM or SIGINT. Shutdown is graceful (the listener closes, requests in
+    /// flight finish) for at most 30 s; then what still runs is cancelled, and after 5 s more the
+    /// process ends anyway: a request that never finishes must not keep a stopped server alive.
+    public static func run(_ app: some ApplicationProtocol, logger: Logger) async throws {
+        var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(30)
+        configuration.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: configuration).run()
     }
 
     /// Migrates, creates the first admin from the environment, seeds demo data with `--dev`.

@@ -143,7 +143,7 @@ do {
         }
         let logger = Logger(label: "debt-server")
         let app = try await DebtServerApp.build(configuration: config, logger: logger)
-        try await app.runService()
+        try await DebtServerApp.run(app, logger: logger)
     }
     embedded?.stop()
 } catch let error as SQLError {

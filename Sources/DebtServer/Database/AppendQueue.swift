@@ -8,7 +8,8 @@ import DebtCore
 ///
 /// The outcome of each event is exactly what it would be had its request committed alone at that point
 /// in the order (the planner decides event by event). If the database fails a group, each request is
-/// retried alone, so one request's failure never becomes another's.
+/// retried alone, so one request's failure never becomes another's; if the database is unavailable,
+/// every request of the group is answered with that at once.
 actor AppendQueue {
     private struct Request {
         let events: [Event]
@@ -57,8 +58,11 @@ actor AppendQueue {
                     offset += r.events.count
                 }
             } catch {
-                if group.count == 1 {
-                    group[0].continuation.resume(throwing: error)
+                // One request alone, or the database unavailable (which no request caused, and retrying
+                // each alone would make every waiting request wait for a connection once more): all
+                // fail with the error.
+                if group.count == 1 || (error as? SQLError)?.kind == .connection {
+                    for r in group { r.continuation.resume(throwing: error) }
                     continue
                 }
                 for r in group {

@@ -13,6 +13,9 @@ final class NIOSession: SQLSession {
     }
 
     func query(_ sql: String, _ parameters: [String?]) async throws -> [[String?]] {
+        // PostgresNIO (1.33.2) loses a query written to a connection whose channel has closed: nothing
+        // ever answers it, and the caller would wait forever. Refuse it here instead.
+        guard !connection.isClosed else { throw SQLError(kind: .connection, sqlState: nil, message: "database connection closed") }
         var bindings = PostgresBindings(capacity: parameters.count)
         for p in parameters {
             if let p { bindings.append(p) } else { bindings.appendNull() }
