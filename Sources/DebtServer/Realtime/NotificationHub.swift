@@ -98,6 +98,8 @@ actor NotificationHub {
         while !Task.isCancelled {
             do {
                 try await database.client.withConnection { connection in
+                    // A LISTEN written to a closed connection is never answered (see NIOSession.query).
+                    guard !connection.isClosed else { throw SQLError(kind: .connection, sqlState: nil, message: "database connection closed") }
                     let notifications = try await connection.listen(Schema.notifyChannel)
                     delay = .milliseconds(100)
                     if self.listenerLost {
