@@ -24,9 +24,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
-        // System libraries: module map + shim header, found through pkg-config.
+        // System libraries: module map + shim header. The libraries themselves are loaded with dlopen on first use.
         .systemLibrary(
-            name: "CLibPQ", pkgConfig: "libpq",
+            // No pkgConfig on purpose: it would add -lpq, and libpq is loaded with dlopen (see shim.h).
+            name: "CLibPQ",
             providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
         // libcurl's headers; the library itself is loaded with dlopen on first use (see shim.h).
         // No pkgConfig on purpose: it would add -lcurl; the headers are on the standard include path.
@@ -37,10 +38,10 @@ let package = Package(
 
         // Pure domain core: events, validation, reducers, undo planning, sync hash, schema and the
         // one append protocol. No Foundation, no NIO: debtctl links it and must start in milliseconds.
-        .target(name: "DebtCore", swiftSettings: upcoming),
+        .target(name: "DebtCore", swiftSettings: upcoming + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
 
         // The libpq driver of the store's session protocol (used by debtctl and the tests).
-        .target(name: "LibPQ", dependencies: ["CLibPQ", "CInterrupts", "DebtCore"], swiftSettings: upcoming),
+        .target(name: "LibPQ", dependencies: ["CLibPQ", "CInterrupts", "DebtCore"], swiftSettings: upcoming + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
         // The SIGINT handler that cancels a running statement (the shell's Ctrl-C); C, as a handler must be.
         .target(name: "CInterrupts"),
 
@@ -50,7 +51,11 @@ let package = Package(
         // The test harness: one throwaway cluster per test process, a fresh database per test.
         .target(name: "TestSupport", dependencies: ["DebtCore", "LibPQ", "EmbeddedPostgres"], swiftSettings: upcoming),
 
-        .target(name: "DebtCtl", dependencies: ["DebtCore", "LibPQ", "CCurl", "CEditLine"], swiftSettings: upcoming),
+        // Async functions run on their caller's executor (debtctl's is the main thread): a command that
+        // never hops to the global executor never starts its worker threads (about 2 ms of a start).
+        .target(
+            name: "DebtCtl", dependencies: ["DebtCore", "LibPQ", "CCurl", "CEditLine"],
+            swiftSettings: upcoming + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]),
         .executableTarget(name: "debtctl", dependencies: ["DebtCtl"], swiftSettings: upcoming),
         // The server: Hummingbird 2, PostgresNIO, WebSocket; every write through DebtCore's append path.
         .target(

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 #include <stddef.h>
@@ -42,7 +43,13 @@ int debt_interrupts_install(void) {
     memset(&action, 0, sizeof action);
     action.sa_handler = on_interrupt;
     sigemptyset(&action.sa_mask);
-    return sigaction(SIGINT, &action, NULL);
+    if (sigaction(SIGINT, &action, NULL) != 0) return -1;
+    /* A process can start with SIGINT blocked (the mask is inherited across exec, e.g. from a thread of
+       a program that spawned us): the handler would then never run. */
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, SIGINT);
+    return pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
 }
 
 int debt_interrupts_pending(void) { return interrupted != 0; }

@@ -17,7 +17,7 @@ public enum Interrupts {
     static func arm(_ cancel: OpaquePointer?) {
         debt_interrupts_set_target(cancel.map { UnsafeMutableRawPointer($0) }) { handle, message, size in
             guard let handle else { return 0 }
-            return PQcancel(OpaquePointer(handle), message, size)
+            return dl_PQcancel(OpaquePointer(handle), message, size)
         }
     }
 

@@ -15,29 +15,36 @@ public final class PQConnection: SQLSession {
     /// This connection's cancel handle while it is the one Ctrl-C cancels (see `Interrupts`).
     private var cancelHandle: OpaquePointer?
 
-    public init(_ conninfo: String) throws(SQLError) {
-        guard let h = PQconnectdb(conninfo) else {
+    /// `applicationName` is libpq's `fallback_application_name`: what `pg_stat_activity` shows unless
+    /// the conninfo or `PGAPPNAME` names the application (set with the connection, no round trip).
+    public init(_ conninfo: String, applicationName: String? = nil) throws(SQLError) {
+        guard clibpq_available() != 0 else {
+            let reason = clibpq_load_error().map { String(cString: $0) } ?? "not found"
+            throw SQLError(kind: .connection, sqlState: nil, message: "libpq could not be loaded (\(reason)); install libpq5")
+        }
+        let connected = applicationName.map { dl_PQconnectdbNamed(conninfo, $0) } ?? dl_PQconnectdb(conninfo)
+        guard let h = connected else {
             throw SQLError(kind: .connection, sqlState: nil, message: "out of memory creating a connection")
         }
-        guard PQstatus(h) == CONNECTION_OK else {
-            let message = PQConnection.message(PQerrorMessage(h))
-            PQfinish(h)
+        guard dl_PQstatus(h) == CONNECTION_OK else {
+            let message = PQConnection.message(dl_PQerrorMessage(h))
+            dl_PQfinish(h)
             let auth = message.contains("password authentication failed") || message.contains("no password supplied")
             throw SQLError(kind: auth ? .authentication : .connection, sqlState: nil, message: message)
         }
         handle = h
-        PQsetNoticeProcessor(h, { _, _ in }, nil)
+        dl_PQsetNoticeProcessor(h, { _, _ in }, nil)
     }
 
     deinit {
         disarmCancellation()
-        PQfinish(handle)
+        dl_PQfinish(handle)
     }
 
     /// Makes this connection the one whose running statement a SIGINT cancels.
     public func armCancellation() {
         disarmCancellation()
-        guard let c = PQgetCancel(handle) else { return }
+        guard let c = dl_PQgetCancel(handle) else { return }
         cancelHandle = c
         Interrupts.arm(c)
     }
@@ -45,7 +52,7 @@ public final class PQConnection: SQLSession {
     public func disarmCancellation() {
         guard let c = cancelHandle else { return }
         if Interrupts.armed == c { Interrupts.arm(nil) }
-        PQfreeCancel(c)
+        dl_PQfreeCancel(c)
         cancelHandle = nil
     }
 
@@ -53,44 +60,44 @@ public final class PQConnection: SQLSession {
     /// one empty-query round trip, and reconnects it with the same parameters. Returns true when it had to
     /// reconnect (session state such as LISTEN and SET is then gone); throws when it cannot.
     public func reconnectIfDropped() throws(SQLError) -> Bool {
-        if PQstatus(handle) == CONNECTION_OK {
-            let fd = PQsocket(handle)
+        if dl_PQstatus(handle) == CONNECTION_OK {
+            let fd = dl_PQsocket(handle)
             // Readable while idle: the server said something (a NOTIFY, or a FATAL message and then end
             // of file when it closed the session). libpq notices the end of file on a later read.
             var reads = 0
-            while fd >= 0, reads < 8, PQstatus(handle) == CONNECTION_OK, waitReadable(fd: fd, timeout: 0) {
-                if PQconsumeInput(handle) == 0 { break }
+            while fd >= 0, reads < 8, dl_PQstatus(handle) == CONNECTION_OK, waitReadable(fd: fd, timeout: 0) {
+                if dl_PQconsumeInput(handle) == 0 { break }
                 reads += 1
             }
             // The server may have ended the session an instant ago without its goodbye having arrived:
             // an empty query (one round trip) settles it.
-            if PQstatus(handle) == CONNECTION_OK, let r = PQexec(handle, "") {
-                let fine = PQresultStatus(r) == PGRES_EMPTY_QUERY
-                PQclear(r)
+            if dl_PQstatus(handle) == CONNECTION_OK, let r = dl_PQexec(handle, "") {
+                let fine = dl_PQresultStatus(r) == PGRES_EMPTY_QUERY
+                dl_PQclear(r)
                 if fine { return false }
             }
         }
         let armed = cancelHandle != nil
         disarmCancellation()
-        PQreset(handle)
-        guard PQstatus(handle) == CONNECTION_OK else { throw connectionError() }
+        dl_PQreset(handle)
+        guard dl_PQstatus(handle) == CONNECTION_OK else { throw connectionError() }
         if armed { armCancellation() }
         return true
     }
 
     /// Where this connection went: `host:port/database as user` (never the password).
     public var endpoint: String {
-        let host = PQhost(handle).map { String(cString: $0) } ?? "?"
-        let port = PQport(handle).map { String(cString: $0) } ?? "?"
-        let db = PQdb(handle).map { String(cString: $0) } ?? "?"
-        let user = PQuser(handle).map { String(cString: $0) } ?? "?"
+        let host = dl_PQhost(handle).map { String(cString: $0) } ?? "?"
+        let port = dl_PQport(handle).map { String(cString: $0) } ?? "?"
+        let db = dl_PQdb(handle).map { String(cString: $0) } ?? "?"
+        let user = dl_PQuser(handle).map { String(cString: $0) } ?? "?"
         return "\(host):\(port)/\(db) as \(user)"
     }
 
-    public var isAlive: Bool { PQstatus(handle) == CONNECTION_OK }
+    public var isAlive: Bool { dl_PQstatus(handle) == CONNECTION_OK }
 
     /// The server's version number (150018 for 15.18).
-    public var serverVersion: Int { Int(PQserverVersion(handle)) }
+    public var serverVersion: Int { Int(dl_PQserverVersion(handle)) }
 
     public func query(_ sql: String, _ parameters: [String?]) async throws -> [[String?]] {
         try querySync(sql, parameters)
@@ -103,13 +110,13 @@ public final class PQConnection: SQLSession {
     /// `query` without suspension, for callers that are not async.
     public func querySync(_ sql: String, _ parameters: [String?]) throws(SQLError) -> [[String?]] {
         let result = try run(sql, parameters)
-        defer { PQclear(result) }
+        defer { dl_PQclear(result) }
         return rows(of: result)
     }
 
     public func executeSync(_ sql: String) throws(SQLError) {
-        guard let r = PQexec(handle, sql) else { throw connectionError() }
-        defer { PQclear(r) }
+        guard let r = dl_PQexec(handle, sql) else { throw connectionError() }
+        defer { dl_PQclear(r) }
         try check(r)
     }
 
@@ -118,14 +125,14 @@ public final class PQConnection: SQLSession {
     /// result is then read and dropped.
     public func stream(_ sql: String, _ parameters: [String?], _ body: ([String?]) throws -> Bool) throws {
         try withParameters(parameters) { (values: UnsafePointer<UnsafePointer<CChar>?>?, count: Int32) throws(SQLError) in
-            guard PQsendQueryParams(handle, sql, count, nil, values, nil, nil, 0) == 1 else { throw connectionError() }
+            guard dl_PQsendQueryParams(handle, sql, count, nil, values, nil, nil, 0) == 1 else { throw connectionError() }
         }
-        guard PQsetSingleRowMode(handle) == 1 else { throw connectionError() }
+        guard dl_PQsetSingleRowMode(handle) == 1 else { throw connectionError() }
         var wanted = true
         var failure: (any Error)?
-        while let r = PQgetResult(handle) {
-            defer { PQclear(r) }
-            switch PQresultStatus(r) {
+        while let r = dl_PQgetResult(handle) {
+            defer { dl_PQclear(r) }
+            switch dl_PQresultStatus(r) {
             case PGRES_SINGLE_TUPLE:
                 guard wanted, failure == nil else { continue }
                 do { wanted = try body(rows(of: r)[0]) } catch { failure = error }
@@ -141,29 +148,29 @@ public final class PQConnection: SQLSession {
     /// Runs a `COPY … FROM STDIN` statement and sends the data `next` produces (text format, one chunk a
     /// call, nil at the end); returns the number of rows copied.
     public func copyIn(_ sql: String, _ next: () throws -> [UInt8]?) throws -> Int64 {
-        guard let started = PQexec(handle, sql) else { throw connectionError() }
-        guard PQresultStatus(started) == PGRES_COPY_IN else {
-            defer { PQclear(started) }
+        guard let started = dl_PQexec(handle, sql) else { throw connectionError() }
+        guard dl_PQresultStatus(started) == PGRES_COPY_IN else {
+            defer { dl_PQclear(started) }
             throw resultError(started)
         }
-        PQclear(started)
+        dl_PQclear(started)
         var failure: (any Error)?
         do {
             while let chunk = try next() {
                 let sent = chunk.withUnsafeBufferPointer { b in
-                    b.baseAddress.map { base in base.withMemoryRebound(to: CChar.self, capacity: b.count) { PQputCopyData(handle, $0, Int32(b.count)) } } ?? 1
+                    b.baseAddress.map { base in base.withMemoryRebound(to: CChar.self, capacity: b.count) { dl_PQputCopyData(handle, $0, Int32(b.count)) } } ?? 1
                 }
                 guard sent == 1 else { throw connectionError() }
             }
         } catch {
             failure = error
         }
-        guard PQputCopyEnd(handle, failure == nil ? nil : "aborted by the client") == 1 else { throw connectionError() }
+        guard dl_PQputCopyEnd(handle, failure == nil ? nil : "aborted by the client") == 1 else { throw connectionError() }
         var rows: Int64 = 0
-        while let r = PQgetResult(handle) {
-            defer { PQclear(r) }
-            if PQresultStatus(r) == PGRES_COMMAND_OK {
-                rows = Int64(String(cString: PQcmdTuples(r))) ?? 0
+        while let r = dl_PQgetResult(handle) {
+            defer { dl_PQclear(r) }
+            if dl_PQresultStatus(r) == PGRES_COMMAND_OK {
+                rows = Int64(String(cString: dl_PQcmdTuples(r))) ?? 0
             } else if failure == nil {
                 failure = resultError(r)
             }
@@ -176,15 +183,15 @@ public final class PQConnection: SQLSession {
     public func notifications(timeout: Double) throws(SQLError) -> [(channel: String, payload: String)] {
         var out: [(String, String)] = []
         func drain() throws(SQLError) {
-            guard PQconsumeInput(handle) == 1 else { throw connectionError() }
-            while let n = PQnotifies(handle) {
+            guard dl_PQconsumeInput(handle) == 1 else { throw connectionError() }
+            while let n = dl_PQnotifies(handle) {
                 out.append((String(cString: n.pointee.relname), String(cString: n.pointee.extra)))
-                PQfreemem(n)
+                dl_PQfreemem(n)
             }
         }
         try drain()
         if !out.isEmpty { return out }
-        let fd = PQsocket(handle)
+        let fd = dl_PQsocket(handle)
         guard fd >= 0 else { throw connectionError() }
         if waitReadable(fd: fd, timeout: timeout) { try drain() }
         return out
@@ -194,13 +201,13 @@ public final class PQConnection: SQLSession {
 
     private func run(_ sql: String, _ parameters: [String?]) throws(SQLError) -> OpaquePointer {
         let result = try withParameters(parameters) { (values: UnsafePointer<UnsafePointer<CChar>?>?, count: Int32) throws(SQLError) -> OpaquePointer in
-            guard let r = PQexecParams(handle, sql, count, nil, values, nil, nil, 0) else { throw connectionError() }
+            guard let r = dl_PQexecParams(handle, sql, count, nil, values, nil, nil, 0) else { throw connectionError() }
             return r
         }
         do throws(SQLError) {
             try check(result)
         } catch {
-            PQclear(result)
+            dl_PQclear(result)
             throw error
         }
         return result
@@ -218,16 +225,16 @@ public final class PQConnection: SQLSession {
     }
 
     private func rows(of result: OpaquePointer) -> [[String?]] {
-        let n = PQntuples(result)
-        let m = PQnfields(result)
+        let n = dl_PQntuples(result)
+        let m = dl_PQnfields(result)
         var out: [[String?]] = []
         out.reserveCapacity(Int(n))
         for i in 0..<n {
             var row: [String?] = []
             row.reserveCapacity(Int(m))
             for j in 0..<m {
-                if PQgetisnull(result, i, j) == 1 { row.append(nil); continue }
-                row.append(String(cString: PQgetvalue(result, i, j)))
+                if dl_PQgetisnull(result, i, j) == 1 { row.append(nil); continue }
+                row.append(String(cString: dl_PQgetvalue(result, i, j)))
             }
             out.append(row)
         }
@@ -235,23 +242,23 @@ public final class PQConnection: SQLSession {
     }
 
     private func check(_ result: OpaquePointer) throws(SQLError) {
-        switch PQresultStatus(result) {
+        switch dl_PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE, PGRES_EMPTY_QUERY: return
         default: throw resultError(result)
         }
     }
 
     private func resultError(_ result: OpaquePointer) -> SQLError {
-        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-        let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
-        let message = primary ?? PQConnection.message(PQresultErrorMessage(result))
-        if PQstatus(handle) != CONNECTION_OK { return SQLError(kind: .connection, sqlState: state, message: message) }
+        let state = dl_PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+        let primary = dl_PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) }
+        let message = primary ?? PQConnection.message(dl_PQresultErrorMessage(result))
+        if dl_PQstatus(handle) != CONNECTION_OK { return SQLError(kind: .connection, sqlState: state, message: message) }
         let auth = state == "42501" || state?.hasPrefix("28") == true
         return SQLError(kind: auth ? .authentication : .statement, sqlState: state, message: message)
     }
 
     private func connectionError() -> SQLError {
-        SQLError(kind: .connection, sqlState: nil, message: PQConnection.message(PQerrorMessage(handle)))
+        SQLError(kind: .connection, sqlState: nil, message: PQConnection.message(dl_PQerrorMessage(handle)))
     }
 
     static func message(_ p: UnsafePointer<CChar>?) -> String {

@@ -195,6 +195,7 @@ var q = EventQuery()
 q.types = [EventQuery.TypeFilter(aggregate: .transaction, type: .deleted)]
 q.newestFirst = true
 q.limit = 50
+q.withUsername = true  // what debtctl runs: the rows and their owners' names
 let (listSQL, listParams) = q.sql()
 var literal = listSQL
 for (i, p) in listParams.enumerated().reversed() {

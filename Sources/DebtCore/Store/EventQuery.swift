@@ -17,6 +17,9 @@ public struct EventQuery: Sendable, Hashable {
     public var offset: Int?
     /// Newest first instead of log order.
     public var newestFirst = false
+    /// Adds the owner's account name as a twelfth column (`EventRow.usernameColumn`), so that a listing
+    /// needs no second query for names.
+    public var withUsername = false
 
     public struct TypeFilter: Sendable, Hashable {
         public var aggregate: AggregateType?
@@ -62,7 +65,9 @@ public struct EventQuery: Sendable, Hashable {
         if let recordedUntil { clauses.append("recorded_at < \(bind(recordedUntil.description))::timestamptz") }
         if let afterPosition { clauses.append("position > \(bind(String(afterPosition)))::bigint") }
         if let beforePosition { clauses.append("position < \(bind(String(beforePosition)))::bigint") }
-        var sql = "SELECT \(EventRow.columns) FROM events"
+        var sql = "SELECT \(EventRow.columns)"
+        if withUsername { sql += ", (SELECT username FROM users WHERE users.id = events.user_id)" }
+        sql += " FROM events"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
         // Qualified: an unqualified name would sort by the select list's text cast of the column.
         sql += newestFirst ? " ORDER BY events.position DESC" : " ORDER BY events.position"

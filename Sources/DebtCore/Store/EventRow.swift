@@ -8,6 +8,9 @@ public enum EventRow {
         \(SQLText.micros("recorded_at"))
         """
 
+    /// Where `EventQuery.withUsername` puts the owner's account name.
+    public static let usernameColumn = 11
+
     public static func decode(_ row: [String?]) throws -> Event {
         func col(_ i: Int) throws -> String {
             guard i < row.count, let v = row[i] else { throw StoreError.corrupt("event column \(i) is NULL") }

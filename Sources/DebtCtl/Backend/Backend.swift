@@ -13,6 +13,8 @@ protocol Backend: AnyObject {
     /// The events a query matches, in its order, handed over one at a time as they arrive. Synchronous
     /// underneath (libpq, libcurl), so the line editor's completion can use it from a key binding.
     func eachEvent(_ query: EventQuery, _ body: (Event) throws -> Void) throws
+    /// `eachEvent` with each event's owner's account name ("" when unknown).
+    func eachNamedEvent(_ query: EventQuery, _ body: (Event, String) throws -> Void) throws
     /// An event and the UNDO events that name it; throws not found.
     func eventDetail(_ id: Identifier) async throws -> (event: Event, undoneBy: [Identifier])
     func stream(_ id: StreamID) async throws -> StreamReplay

@@ -10,15 +10,9 @@ final class DirectBackend: Backend {
     private var listening = false
 
     init(conninfo: String) throws {
-        connection = try PQConnection(conninfo)
+        // Named with the connection (pg_stat_activity shows "debtctl"), not by a SET round trip.
+        connection = try PQConnection(conninfo, applicationName: "debtctl")
         store = EventStore(session: connection)
-        try startSession()
-    }
-
-    /// What every server session of ours starts with (again after a reconnect).
-    private func startSession() throws {
-        try connection.executeSync("SET application_name = 'debtctl'")
-        listening = false
     }
 
     var endpoint: String { "PostgreSQL \(connection.endpoint)" }
@@ -56,11 +50,23 @@ final class DirectBackend: Backend {
         }
     }
 
+    func eachNamedEvent(_ query: EventQuery, _ body: (Event, String) throws -> Void) throws {
+        // The names come with the rows (one query instead of two).
+        var query = query
+        query.withUsername = true
+        let (sql, params) = query.sql()
+        try connection.stream(sql, params) { row in
+            if Interrupts.pending { throw CLIError.interrupted }
+            try body(try EventRow.decode(row), row.count > EventRow.usernameColumn ? row[EventRow.usernameColumn] ?? "" : "")
+            return true
+        }
+    }
+
     func keepAlive() throws -> Bool {
         names = nil
         guard try connection.reconnectIfDropped() else { return false }
-        // A new server session: what the old one had set is gone.
-        try startSession()
+        // A new server session (libpq reconnects with the same parameters): its LISTEN is gone.
+        listening = false
         return true
     }
 

@@ -120,6 +120,11 @@ final class ServerBackend: Backend {
         }
     }
 
+    func eachNamedEvent(_ query: EventQuery, _ body: (Event, String) throws -> Void) throws {
+        let names = try usernames(fresh: false)
+        try eachEvent(query) { e in try body(e, e.userID.flatMap { names[$0] } ?? "") }
+    }
+
     func eventDetail(_ id: Identifier) async throws -> (event: Event, undoneBy: [Identifier]) {
         let json = try call("GET", "/api/admin/events/\(id)")
         do throws(ValidationError) {

@@ -30,10 +30,7 @@ enum EventsCommands {
         let out = try ctx.records(EventPresentation.columns)
         if limit == 0 || limit > 200 { ctx.startPagerIfUseful() }
         try out.begin()
-        let names = try await backend.usernames()
-        try await backend.streamEvents(q) { e in
-            try out.emit(EventPresentation.record(e, username: e.userID.flatMap { names[$0] } ?? ""))
-        }
+        try backend.eachNamedEvent(q) { e, username in try out.emit(EventPresentation.record(e, username: username)) }
         try out.end()
         return ExitStatus.ok
     }
