@@ -45,19 +45,24 @@ public struct Identifier: Sendable, Hashable, Comparable, CustomStringConvertibl
     }
 
     public var description: String {
-        let hex = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(36)
-        for (word, shift) in [(high, 60), (low, 60)] {
-            var s = shift
-            while s >= 0 {
-                let n = out.count
-                if n == 8 || n == 13 || n == 18 || n == 23 { out.append(UInt8(ascii: "-")) }
-                out.append(hex[Int((word >> UInt64(s)) & 0xF)])
-                s -= 4
+        String(unsafeUninitializedCapacity: 36) { b in
+            var n = 0
+            for word in [high, low] {
+                var shift: UInt64 = 60
+                while true {
+                    if n == 8 || n == 13 || n == 18 || n == 23 {
+                        b[n] = 45  // "-"
+                        n += 1
+                    }
+                    let digit = UInt8(truncatingIfNeeded: (word >> shift) & 0xF)
+                    b[n] = digit < 10 ? 48 + digit : 87 + digit
+                    n += 1
+                    if shift == 0 { break }
+                    shift -= 4
+                }
             }
+            return n
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     public static func < (a: Identifier, b: Identifier) -> Bool { (a.high, a.low) < (b.high, b.low) }

@@ -8,6 +8,14 @@ public enum EventRow {
         \(SQLText.micros("recorded_at"))
         """
 
+    /// `columns` with an empty object for the metadata (who, why, source), which no reducer reads: a
+    /// replay of the whole log neither transfers nor parses it.
+    public static let columnsWithoutMetadata = """
+        position::text, event_id::text, user_id::text, aggregate_type, aggregate_id::text, event_type, \
+        version::text, event_data::text, '{}', \(SQLText.micros("occurred_at")), \
+        \(SQLText.micros("recorded_at"))
+        """
+
     /// Where `EventQuery.withUsername` puts the owner's account name.
     public static let usernameColumn = 11
 

@@ -15,25 +15,32 @@ struct ProjectionBuilder {
     func build(upTo head: Int64, progress: (Int64, Int64) throws -> Void) async throws -> Int64 {
         var processed: Int64 = 0
         var current: (StreamID, StreamReplay, Int64)?
-        var contacts: [JSONValue] = []
-        var transactions: [JSONValue] = []
+        var contacts: [[String?]] = []
+        var transactions: [[String?]] = []
         var cursor: (String, String, String)?
 
         func finish(_ stream: StreamID, _ replay: StreamReplay, _ last: Int64) {
             switch replay.state {
-            case .contact(let c)?: contacts.append(ProjectionRow.contact(c, position: last))
-            case .transaction(let t)?: transactions.append(ProjectionRow.transaction(t, position: last))
+            case .contact(let c)?: contacts.append(ProjectionRow.contactValues(c, position: last))
+            case .transaction(let t)?: transactions.append(ProjectionRow.transactionValues(t, position: last))
             case nil: break
             }
         }
+        // COPY where the driver has it (libpq: debtctl), else one INSERT from a JSON array per batch.
+        func write(_ rows: [[String?]], table: String, columns: [String], insert: String) async throws {
+            let copy = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN"
+            if try await session.copyRows(copy, rows) { return }
+            _ = try await session.query(insert, [ProjectionRow.json(rows, columns: columns)])
+        }
         func flush(force: Bool) async throws {
             if !contacts.isEmpty, force || contacts.count >= flushSize {
-                _ = try await session.query(ProjectionRow.insertContacts(into: contactsTable), [JSONValue.array(contacts).canonicalText])
+                try await write(contacts, table: contactsTable, columns: ProjectionRow.contactColumns, insert: ProjectionRow.insertContacts(into: contactsTable))
                 contacts.removeAll(keepingCapacity: true)
             }
             if !transactions.isEmpty, force || transactions.count >= flushSize {
-                _ = try await session.query(
-                    ProjectionRow.insertTransactions(into: transactionsTable), [JSONValue.array(transactions).canonicalText])
+                try await write(
+                    transactions, table: transactionsTable, columns: ProjectionRow.transactionColumns,
+                    insert: ProjectionRow.insertTransactions(into: transactionsTable))
                 transactions.removeAll(keepingCapacity: true)
             }
         }
@@ -47,7 +54,7 @@ struct ProjectionBuilder {
             }
             let rows = try await session.query(
                 """
-                SELECT \(EventRow.columns) FROM events WHERE events.position <= $1::bigint\(keyset)
+                SELECT \(EventRow.columnsWithoutMetadata) FROM events WHERE events.position <= $1::bigint\(keyset)
                  ORDER BY events.aggregate_type, events.aggregate_id, events.version LIMIT $2::bigint
                 """, params)
             for row in rows {

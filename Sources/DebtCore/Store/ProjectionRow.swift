@@ -25,6 +25,38 @@ public enum ProjectionRow {
         ])
     }
 
+    /// The columns of `insertContacts`, in order, for COPY.
+    public static let contactColumns = [
+        "id", "user_id", "name", "username", "phone", "email", "notes", "comment", "is_deleted", "version", "created_at",
+        "updated_at", "last_position",
+    ]
+    public static let transactionColumns = [
+        "id", "user_id", "contact_id", "amount", "direction", "type", "currency", "description", "transaction_date",
+        "due_date", "comment", "contribution", "is_deleted", "version", "created_at", "updated_at", "last_position",
+    ]
+
+    /// A contact row as text values in `contactColumns` order (what `contact(_:position:)` holds).
+    public static func contactValues(_ c: ContactState, position: Int64) -> [String?] {
+        [
+            c.id.description, c.userID?.description ?? "", c.name, c.username, c.phone, c.email, c.notes, c.comment,
+            c.isDeleted ? "true" : "false", String(c.version), c.createdAt.description, c.updatedAt.description, String(position),
+        ]
+    }
+
+    public static func transactionValues(_ t: TransactionState, position: Int64) -> [String?] {
+        [
+            t.id.description, t.userID?.description ?? "", t.contactID.description, String(t.amount), t.direction.rawValue,
+            t.kind.rawValue, t.currency, t.description, t.transactionDate, t.dueDate, t.comment, String(t.contribution),
+            t.isDeleted ? "true" : "false", String(t.version), t.createdAt.description, t.updatedAt.description, String(position),
+        ]
+    }
+
+    /// Rows of text values as the JSON array `insertContacts`/`insertTransactions` read (jsonb_to_recordset
+    /// converts each string with its column type's input function).
+    public static func json(_ rows: [[String?]], columns: [String]) -> String {
+        JSONValue.array(rows.map { r in .object(Dictionary(uniqueKeysWithValues: zip(columns, r.map(text)))) }).canonicalText
+    }
+
     /// Upserts contact rows from `source` (a JSON array, `$1` by default); `balance` is left to
     /// `recomputeBalances`.
     public static func upsertContacts(into table: String, from source: String = "$1::jsonb") -> String {

@@ -8,6 +8,13 @@ public protocol SQLSession: AnyObject {
     func query(_ sql: String, _ parameters: [String?]) async throws -> [[String?]]
     /// Runs statements without parameters (BEGIN, COMMIT, migration scripts).
     func execute(_ sql: String) async throws
+    /// Loads `rows` (text values in the statement's column order, nil for NULL) with `sql`, a
+    /// `COPY … FROM STDIN` statement. Returns false, having done nothing, when the driver has no COPY.
+    func copyRows(_ sql: String, _ rows: [[String?]]) async throws -> Bool
+}
+
+extension SQLSession {
+    public func copyRows(_ sql: String, _ rows: [[String?]]) async throws -> Bool { false }
 }
 
 /// An error reported by PostgreSQL or the driver, with the SQLSTATE when the server sent one.

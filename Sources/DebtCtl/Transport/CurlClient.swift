@@ -73,7 +73,7 @@ final class CurlClient {
             }
         }
         guard code == CURLE_OK else {
-            let detail = String(cString: errorBuffer)
+            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw Failure(code: Int(code.rawValue), message: detail.isEmpty ? String(cString: ccurl_easy_strerror(code)) : detail)
         }
         var status = 0

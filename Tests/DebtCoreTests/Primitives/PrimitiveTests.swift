@@ -49,6 +49,24 @@ struct PrimitiveTests {
         #expect(Timestamp(rfc3339: "2026-01-18T00:00:00Z")?.microseconds == 1_768_694_400_000_000)
     }
 
+    @Test("formatting round-trips for 200,000 random instants of years 1 to 9999 and random UUIDs")
+    func formattingRoundTrips() {
+        var random = SplitMix64(seed: 20261123)
+        let lowest: Int64 = -62_135_596_800_000_000  // 0001-01-01
+        let highest: Int64 = 253_402_300_799_999_999  // 9999-12-31T23:59:59.999999
+        for i in 0..<200_000 {
+            var micros = lowest + Int64(bitPattern: random.next() % UInt64(highest - lowest))
+            if i % 3 == 0 { micros -= micros % 1_000 }  // milliseconds only
+            if i % 5 == 0 { micros -= micros % 1_000_000 }  // whole seconds
+            let t = Timestamp(microseconds: micros)
+            let text = t.description
+            #expect(Timestamp(rfc3339: text) == t, "\(micros) → \(text)")
+            #expect([20, 24, 27].contains(text.utf8.count), "\(text)")
+            let id = Identifier(high: random.next(), low: random.next())
+            #expect(Identifier(id.description) == id)
+        }
+    }
+
     @Test("calendar dates")
     func dates() {
         #expect(CalendarDate("2026-02-28")?.description == "2026-02-28")
