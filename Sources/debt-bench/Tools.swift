@@ -35,7 +35,31 @@ enum Tools {
         return nil
     }
 
-    /// hyperfine's mean and standard deviation (seconds) for each command, run alternately in one go.
+    /// A command against its baseline in `rounds` hyperfine invocations whose order alternates (hyperfine
+    /// runs all of one command's runs, then the next's), so that the machine's speed drifting during the
+    /// measure weighs on both alike. Means (seconds) over all rounds and each round's ratio first/second.
+    static func hyperfineRounds(_ commands: [String], rounds: Int, runs: Int, warmup: Int, environment: [String: String] = [:]) throws
+        -> (mean: [Double], stddev: [Double], ratios: [Double])
+    {
+        var means = [[Double]](repeating: [], count: commands.count)
+        var deviations = [[Double]](repeating: [], count: commands.count)
+        var ratios: [Double] = []
+        for round in 0..<rounds {
+            let order = round % 2 == 0 ? Array(commands.indices) : Array(commands.indices.reversed())
+            let r = try hyperfine(order.map { commands[$0] }, runs: max(1, runs / rounds), warmup: warmup, environment: environment)
+            var byCommand = [Double](repeating: 0, count: commands.count)
+            for (k, i) in order.enumerated() {
+                byCommand[i] = r[k].mean
+                means[i].append(r[k].mean)
+                deviations[i].append(r[k].stddev)
+            }
+            ratios.append(byCommand[0] / byCommand[1])
+        }
+        func average(_ xs: [Double]) -> Double { xs.reduce(0, +) / Double(max(1, xs.count)) }
+        return (means.map(average), deviations.map(average), ratios)
+    }
+
+    /// hyperfine's mean and standard deviation (seconds) for each command, one after the other.
     static func hyperfine(_ commands: [String], runs: Int, warmup: Int, environment: [String: String] = [:]) throws -> [(mean: Double, stddev: Double)] {
         let json = FileManager.default.temporaryDirectory.appendingPathComponent("hyperfine-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: json) }

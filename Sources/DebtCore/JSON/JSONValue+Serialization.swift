@@ -10,6 +10,40 @@ extension JSONValue {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Compact text with object members in no particular order: for documents only a machine reads
+    /// (the append path's statement parameter), where sorting every object's keys is wasted work.
+    public var compactText: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        writeCompact(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func writeCompact(into out: inout [UInt8]) {
+        switch self {
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (i, e) in elements.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                e.writeCompact(into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            for (k, v) in members {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                JSONValue.writeString(k, into: &out)
+                out.append(UInt8(ascii: ":"))
+                v.writeCompact(into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        default:
+            write(into: &out, pretty: false, indent: 0)
+        }
+    }
+
     /// Indented, key-sorted text for people (`debtctl events show`).
     public var prettyText: String {
         var out: [UInt8] = []
@@ -64,6 +98,12 @@ extension JSONValue {
     /// Appends `s` as a JSON string literal.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Most strings need no escaping: copy them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(contentsOf: s.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for b in s.utf8 {
             switch b {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])

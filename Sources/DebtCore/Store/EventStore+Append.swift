@@ -122,7 +122,9 @@ extension EventStore {
             ])
         }
         // Everything but the balances in one statement (one round trip under the append lock); its
-        // data-modifying parts touch different rows, so none depends on another's effect.
+        // data-modifying parts touch different rows, so none depends on another's effect. The document is
+        // cast to jsonb once (`doc`): written `$1::jsonb` in each part, PostgreSQL parsed it once per part
+        // while planning (46 of 58 ms of a 500-event sync push went to binding the statement).
         let document: JSONValue = .object([
             "events": .array(events), "contacts": .array(contactRows), "transactions": .array(transactionRows),
             "removed_contacts": .array(removedContacts.map { .string($0.description) }),
@@ -132,45 +134,46 @@ extension EventStore {
         ])
         _ = try await session.query(
             """
-            WITH appended AS (
+            WITH doc AS MATERIALIZED (SELECT $1::jsonb AS d),
+            appended AS (
                 INSERT INTO events (position, event_id, user_id, aggregate_type, aggregate_id, event_type, version,
                                     event_data, metadata, occurred_at, digest)
                 SELECT position, event_id, user_id, aggregate_type, aggregate_id, event_type, version,
                        event_data, metadata, occurred_at, decode(digest, 'hex')
-                  FROM jsonb_to_recordset($1::jsonb -> 'events') AS x(position bigint, event_id uuid, user_id uuid,
+                  FROM jsonb_to_recordset((SELECT d -> 'events' FROM doc)) AS x(position bigint, event_id uuid, user_id uuid,
                        aggregate_type text, aggregate_id uuid, event_type text, version bigint, event_data jsonb,
                        metadata jsonb, occurred_at timestamptz, digest text)
                 RETURNING 1
             ), removed_contacts AS (
                 DELETE FROM contacts_projection
-                 WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb -> 'removed_contacts'))
+                 WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text((SELECT d -> 'removed_contacts' FROM doc)))
                 RETURNING 1
             ), removed_transactions AS (
                 DELETE FROM transactions_projection
-                 WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb -> 'removed_transactions'))
+                 WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text((SELECT d -> 'removed_transactions' FROM doc)))
                 RETURNING 1
             ), contacts AS (
-                \(ProjectionRow.upsertContacts(into: "contacts_projection", from: "$1::jsonb -> 'contacts'"))
+                \(ProjectionRow.upsertContacts(into: "contacts_projection", from: "(SELECT d -> 'contacts' FROM doc)"))
                 RETURNING 1
             ), transactions AS (
-                \(ProjectionRow.upsertTransactions(into: "transactions_projection", from: "$1::jsonb -> 'transactions'"))
+                \(ProjectionRow.upsertTransactions(into: "transactions_projection", from: "(SELECT d -> 'transactions' FROM doc)"))
                 RETURNING 1
             ), hashes AS (
                 INSERT INTO sync_state (user_id, hash, event_count, last_event_at, last_position)
                 SELECT user_id, decode(hash, 'hex'), event_count, now(), last_position
-                  FROM jsonb_to_recordset($1::jsonb -> 'hashes') AS x(user_id uuid, hash text, event_count bigint, last_position bigint)
+                  FROM jsonb_to_recordset((SELECT d -> 'hashes' FROM doc)) AS x(user_id uuid, hash text, event_count bigint, last_position bigint)
                 ON CONFLICT (user_id) DO UPDATE SET hash = EXCLUDED.hash, event_count = EXCLUDED.event_count,
                        last_event_at = EXCLUDED.last_event_at, last_position = EXCLUDED.last_position
                 RETURNING 1
             ), checkpoints AS (
-                UPDATE projection_checkpoints SET position = ($1::jsonb ->> 'head')::bigint, updated_at = now()
-                 WHERE position < ($1::jsonb ->> 'head')::bigint
+                UPDATE projection_checkpoints SET position = (SELECT (d ->> 'head')::bigint FROM doc), updated_at = now()
+                 WHERE position < (SELECT (d ->> 'head')::bigint FROM doc)
                 RETURNING 1
             ), notified AS (
-                SELECT pg_notify('\(Schema.notifyChannel)', n::text) FROM jsonb_array_elements($1::jsonb -> 'notifications') AS n
+                SELECT pg_notify('\(Schema.notifyChannel)', n::text) FROM jsonb_array_elements((SELECT d -> 'notifications' FROM doc)) AS n
             )
             SELECT (SELECT count(*) FROM appended)::text, (SELECT count(*) FROM notified)::text
-            """, [document.canonicalText])
+            """, [document.compactText])
         // Balances read the transactions just written: a statement of its own.
         if !plan.balanceContacts.isEmpty {
             _ = try await session.query(

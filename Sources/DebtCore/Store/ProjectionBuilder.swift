@@ -110,10 +110,10 @@ struct ProjectionBuilder {
             _ = try await session.query("DELETE FROM \(table) WHERE id = ANY($1::uuid[])", [SQLText.uuidArray(list)])
         }
         if !contacts.isEmpty {
-            _ = try await session.query(ProjectionRow.upsertContacts(into: contactsTable), [JSONValue.array(contacts).canonicalText])
+            _ = try await session.query(ProjectionRow.upsertContacts(into: contactsTable), [JSONValue.array(contacts).compactText])
         }
         if !transactions.isEmpty {
-            _ = try await session.query(ProjectionRow.upsertTransactions(into: transactionsTable), [JSONValue.array(transactions).canonicalText])
+            _ = try await session.query(ProjectionRow.upsertTransactions(into: transactionsTable), [JSONValue.array(transactions).compactText])
         }
         if !balanceContacts.isEmpty {
             _ = try await session.query(

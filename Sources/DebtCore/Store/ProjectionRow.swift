@@ -54,7 +54,7 @@ public enum ProjectionRow {
     /// Rows of text values as the JSON array `insertContacts`/`insertTransactions` read (jsonb_to_recordset
     /// converts each string with its column type's input function).
     public static func json(_ rows: [[String?]], columns: [String]) -> String {
-        JSONValue.array(rows.map { r in .object(Dictionary(uniqueKeysWithValues: zip(columns, r.map(text)))) }).canonicalText
+        JSONValue.array(rows.map { r in .object(Dictionary(uniqueKeysWithValues: zip(columns, r.map(text)))) }).compactText
     }
 
     /// Upserts contact rows from `source` (a JSON array, `$1` by default); `balance` is left to
