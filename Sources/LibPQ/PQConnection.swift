@@ -145,41 +145,14 @@ public final class PQConnection: SQLSession {
         if let failure { throw failure }
     }
 
-    /// `SQLSession.copyRows`: COPY in text format, the rows escaped as COPY reads them.
-    public func copyRows(_ sql: String, _ rows: [[String?]]) async throws -> Bool {
+    /// `SQLSession.copyRows`: COPY in text format.
+    public func copyRows(into table: String, columns: [String], _ rows: [[String?]]) async throws {
         var sent = false
-        _ = try copyIn(sql) {
+        _ = try copyIn("COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN") {
             guard !sent else { return nil }
             sent = true
-            var out: [UInt8] = []
-            out.reserveCapacity(rows.count * 200)
-            for row in rows {
-                for (i, value) in row.enumerated() {
-                    if i > 0 { out.append(9) }
-                    guard let value else {
-                        out.append(92); out.append(78)  // \N
-                        continue
-                    }
-                    // Most values need no escaping: copy them whole.
-                    guard value.utf8.contains(where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 }) else {
-                        out.append(contentsOf: value.utf8)
-                        continue
-                    }
-                    for byte in value.utf8 {
-                        switch byte {
-                        case 92: out.append(92); out.append(92)
-                        case 9: out.append(92); out.append(116)
-                        case 10: out.append(92); out.append(110)
-                        case 13: out.append(92); out.append(114)
-                        default: out.append(byte)
-                        }
-                    }
-                }
-                out.append(10)
-            }
-            return out
+            return CopyText.encode(rows)
         }
-        return true
     }
 
     /// Runs a `COPY … FROM STDIN` statement and sends the data `next` produces (text format, one chunk a

@@ -26,21 +26,14 @@ struct ProjectionBuilder {
             case nil: break
             }
         }
-        // COPY where the driver has it (libpq: debtctl), else one INSERT from a JSON array per batch.
-        func write(_ rows: [[String?]], table: String, columns: [String], insert: String) async throws {
-            let copy = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN"
-            if try await session.copyRows(copy, rows) { return }
-            _ = try await session.query(insert, [ProjectionRow.json(rows, columns: columns)])
-        }
+        // Rows go in with COPY: no JSON to build here or to parse in PostgreSQL.
         func flush(force: Bool) async throws {
             if !contacts.isEmpty, force || contacts.count >= flushSize {
-                try await write(contacts, table: contactsTable, columns: ProjectionRow.contactColumns, insert: ProjectionRow.insertContacts(into: contactsTable))
+                try await session.copyRows(into: contactsTable, columns: ProjectionRow.contactColumns, contacts)
                 contacts.removeAll(keepingCapacity: true)
             }
             if !transactions.isEmpty, force || transactions.count >= flushSize {
-                try await write(
-                    transactions, table: transactionsTable, columns: ProjectionRow.transactionColumns,
-                    insert: ProjectionRow.insertTransactions(into: transactionsTable))
+                try await session.copyRows(into: transactionsTable, columns: ProjectionRow.transactionColumns, transactions)
                 transactions.removeAll(keepingCapacity: true)
             }
         }

@@ -25,7 +25,7 @@ public enum ProjectionRow {
         ])
     }
 
-    /// The columns of `insertContacts`, in order, for COPY.
+    /// The columns of a contact row, in the order of `contactValues` (and of `insertContacts`), for COPY.
     public static let contactColumns = [
         "id", "user_id", "name", "username", "phone", "email", "notes", "comment", "is_deleted", "version", "created_at",
         "updated_at", "last_position",
@@ -51,12 +51,6 @@ public enum ProjectionRow {
         ]
     }
 
-    /// Rows of text values as the JSON array `insertContacts`/`insertTransactions` read (jsonb_to_recordset
-    /// converts each string with its column type's input function).
-    public static func json(_ rows: [[String?]], columns: [String]) -> String {
-        JSONValue.array(rows.map { r in .object(Dictionary(uniqueKeysWithValues: zip(columns, r.map(text)))) }).compactText
-    }
-
     /// Upserts contact rows from `source` (a JSON array, `$1` by default); `balance` is left to
     /// `recomputeBalances`.
     public static func upsertContacts(into table: String, from source: String = "$1::jsonb") -> String {
@@ -67,7 +61,7 @@ public enum ProjectionRow {
         insertTransactions(into: table, from: source) + transactionConflict
     }
 
-    /// Inserts contact rows from `source` (a bulk load into a table without a primary key yet).
+    /// Inserts contact rows from `source` (a JSON array); `upsertContacts` adds the conflict clause.
     public static func insertContacts(into table: String, from source: String = "$1::jsonb") -> String {
         """
         INSERT INTO \(table) (id, user_id, name, username, phone, email, notes, comment, is_deleted, version,

@@ -8,13 +8,43 @@ public protocol SQLSession: AnyObject {
     func query(_ sql: String, _ parameters: [String?]) async throws -> [[String?]]
     /// Runs statements without parameters (BEGIN, COMMIT, migration scripts).
     func execute(_ sql: String) async throws
-    /// Loads `rows` (text values in the statement's column order, nil for NULL) with `sql`, a
-    /// `COPY … FROM STDIN` statement. Returns false, having done nothing, when the driver has no COPY.
-    func copyRows(_ sql: String, _ rows: [[String?]]) async throws -> Bool
+    /// Loads `rows` (text values in `columns` order, nil for NULL) into `table` with `COPY … FROM STDIN`
+    /// (projection rebuild and verify). `table` and `columns` are the program's own names, never input.
+    func copyRows(into table: String, columns: [String], _ rows: [[String?]]) async throws
 }
 
-extension SQLSession {
-    public func copyRows(_ sql: String, _ rows: [[String?]]) async throws -> Bool { false }
+/// COPY's text format (tab-separated, `\N` for NULL, backslash escapes), shared by the drivers.
+public enum CopyText {
+    public static func encode(_ rows: [[String?]]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(rows.count * 200)
+        for row in rows {
+            for (i, value) in row.enumerated() {
+                if i > 0 { out.append(9) }
+                guard let value else {
+                    out.append(92)
+                    out.append(78)  // \N
+                    continue
+                }
+                // Most values need no escaping: copy them whole.
+                guard value.utf8.contains(where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 }) else {
+                    out.append(contentsOf: value.utf8)
+                    continue
+                }
+                for byte in value.utf8 {
+                    switch byte {
+                    case 92: out.append(92); out.append(92)
+                    case 9: out.append(92); out.append(116)
+                    case 10: out.append(92); out.append(110)
+                    case 13: out.append(92); out.append(114)
+                    default: out.append(byte)
+                    }
+                }
+            }
+            out.append(10)
+        }
+        return out
+    }
 }
 
 /// An error reported by PostgreSQL or the driver, with the SQLSTATE when the server sent one.

@@ -34,6 +34,17 @@ final class NIOSession: SQLSession {
         }
     }
 
+    func copyRows(into table: String, columns: [String], _ rows: [[String?]]) async throws {
+        guard !connection.isClosed else { throw SQLError(kind: .connection, sqlState: nil, message: "database connection closed") }
+        do {
+            try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                try await writer.write(ByteBuffer(bytes: CopyText.encode(rows)))
+            }
+        } catch let error as PSQLError {
+            throw NIOSession.translate(error)
+        }
+    }
+
     func execute(_ sql: String) async throws {
         for statement in SQLScript.statements(sql) { _ = try await query(statement, []) }
     }
