@@ -15,7 +15,7 @@ final class NIOSession: SQLSession {
     func query(_ sql: String, _ parameters: [String?]) async throws -> [[String?]] {
         // PostgresNIO (1.33.2) loses a query written to a connection whose channel has closed: nothing
         // ever answers it, and the caller would wait forever. Refuse it here instead.
-        guard !connection.isClosed else { throw SQLError(kind: .connection, sqlState: nil, message: "database connection closed") }
+        guard !connection.isClosed else { throw NIOSession.closed }
         var bindings = PostgresBindings(capacity: parameters.count)
         for p in parameters {
             if let p { bindings.append(p) } else { bindings.appendNull() }
@@ -35,7 +35,7 @@ final class NIOSession: SQLSession {
     }
 
     func copyRows(into table: String, columns: [String], _ rows: [[String?]]) async throws {
-        guard !connection.isClosed else { throw SQLError(kind: .connection, sqlState: nil, message: "database connection closed") }
+        guard !connection.isClosed else { throw NIOSession.closed }
         do {
             try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
                 try await writer.write(ByteBuffer(bytes: CopyText.encode(rows)))
@@ -48,6 +48,9 @@ final class NIOSession: SQLSession {
     func execute(_ sql: String) async throws {
         for statement in SQLScript.statements(sql) { _ = try await query(statement, []) }
     }
+
+    /// What a statement on a closed connection fails with (see `query`).
+    static let closed = SQLError(kind: .connection, sqlState: nil, message: "database connection closed")
 
     /// PostgresNIO's error as the store's: SQLSTATE and the server's message, never the query text.
     static func translate(_ error: PSQLError) -> SQLError {

@@ -99,7 +99,7 @@ actor NotificationHub {
             do {
                 try await database.client.withConnection { connection in
                     // A LISTEN written to a closed connection is never answered (see NIOSession.query).
-                    guard !connection.isClosed else { throw SQLError(kind: .connection, sqlState: nil, message: "database connection closed") }
+                    guard !connection.isClosed else { throw NIOSession.closed }
                     let notifications = try await connection.listen(Schema.notifyChannel)
                     delay = .milliseconds(100)
                     if self.listenerLost {
