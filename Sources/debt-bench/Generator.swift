@@ -109,18 +109,14 @@ struct Generator {
 
     var contactVersions: [Identifier: Int64] = [:]
 
-    /// One row of `COPY events FROM STDIN` (text format).
-    static func copyLine(_ e: Event) -> String {
-        func escaped(_ s: String) -> String {
-            guard s.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return s }
-            return s.replacing("\\", with: "\\\\").replacing("\t", with: "\\t").replacing("\n", with: "\\n").replacing("\r", with: "\\r")
-        }
+    /// One row of `COPY events FROM STDIN`, as text values (`CopyText` escapes them).
+    static func copyRow(_ e: Event) -> [String?] {
         let at = e.timestamp.description
         return [
             String(e.position ?? 0), e.id.description, e.userID?.description ?? "", e.aggregateType.rawValue, e.aggregateID.description,
-            e.eventType.rawValue, String(e.version), escaped(JSONValue.object(e.data).canonicalText), escaped(e.metadata.json.canonicalText),
-            at, at, "\\\\x" + hexString(e.digest),
-        ].joined(separator: "\t") + "\n"
+            e.eventType.rawValue, String(e.version), JSONValue.object(e.data).canonicalText, e.metadata.json.canonicalText,
+            at, at, "\\x" + hexString(e.digest),
+        ]
     }
 
     /// Loads `count` events with COPY, the users and their sync state; returns the seconds it took.
@@ -133,14 +129,14 @@ struct Generator {
             "COPY events (position, event_id, user_id, aggregate_type, aggregate_id, event_type, version, event_data, metadata, occurred_at, recorded_at, digest) FROM STDIN"
         ) {
             guard produced < count else { return nil }
-            var chunk = ""
-            chunk.reserveCapacity(1 << 20)
+            var chunk: [[String?]] = []
+            chunk.reserveCapacity(2_000)
             let end = min(count, produced + 2_000)
             while produced < end {
-                chunk += Generator.copyLine(next())
+                chunk.append(Generator.copyRow(next()))
                 produced += 1
             }
-            return Array(chunk.utf8)
+            return CopyText.encode(chunk)
         }
         for u in users where u.count > 0 {
             _ = try connection.querySync(

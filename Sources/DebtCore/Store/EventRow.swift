@@ -2,19 +2,19 @@
 public enum EventRow {
     /// The select list every event query uses, in this order. Its columns keep their names but are
     /// text, so ORDER BY must qualify them (`events.position`) to sort numerically.
-    public static let columns = """
-        position::text, event_id::text, user_id::text, aggregate_type, aggregate_id::text, event_type, \
-        version::text, event_data::text, metadata::text, \(SQLText.micros("occurred_at")), \
-        \(SQLText.micros("recorded_at"))
-        """
+    public static let columns = selectList(metadata: "metadata::text")
 
     /// `columns` with an empty object for the metadata (who, why, source), which no reducer reads: a
     /// replay of the whole log neither transfers nor parses it.
-    public static let columnsWithoutMetadata = """
+    public static let columnsWithoutMetadata = selectList(metadata: "'{}'")
+
+    static func selectList(metadata: String) -> String {
+        """
         position::text, event_id::text, user_id::text, aggregate_type, aggregate_id::text, event_type, \
-        version::text, event_data::text, '{}', \(SQLText.micros("occurred_at")), \
+        version::text, event_data::text, \(metadata), \(SQLText.micros("occurred_at")), \
         \(SQLText.micros("recorded_at"))
         """
+    }
 
     /// Where `EventQuery.withUsername` puts the owner's account name.
     public static let usernameColumn = 11

@@ -1,28 +1,20 @@
-/// Projection rows as JSON records for set-based upserts, and the SQL that writes them. The live
-/// append path and a rebuild into shadow tables use the same statements with other table names.
+/// Projection rows, and the SQL that writes them. A row is its text values in column order: COPY takes
+/// them as they are (rebuild, verify), set-based upserts as a JSON record (append path, catch-up), which
+/// `jsonb_to_recordset` converts with each column type's input function. The live append path and a
+/// rebuild into shadow tables use the same statements with other table names.
 public enum ProjectionRow {
     static func text(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
 
     public static func contact(_ c: ContactState, position: Int64) -> JSONValue {
-        .object([
-            "id": .string(c.id.description), "user_id": .string(c.userID?.description ?? ""), "name": .string(c.name),
-            "username": text(c.username), "phone": text(c.phone), "email": text(c.email), "notes": text(c.notes),
-            "comment": text(c.comment), "is_deleted": .bool(c.isDeleted), "version": .integer(c.version),
-            "created_at": .string(c.createdAt.description), "updated_at": .string(c.updatedAt.description),
-            "last_position": .integer(position),
-        ])
+        record(contactColumns, contactValues(c, position: position))
     }
 
     public static func transaction(_ t: TransactionState, position: Int64) -> JSONValue {
-        .object([
-            "id": .string(t.id.description), "user_id": .string(t.userID?.description ?? ""),
-            "contact_id": .string(t.contactID.description), "amount": .integer(t.amount),
-            "direction": .string(t.direction.rawValue), "type": .string(t.kind.rawValue), "currency": .string(t.currency),
-            "description": text(t.description), "transaction_date": text(t.transactionDate), "due_date": text(t.dueDate),
-            "comment": text(t.comment), "contribution": .integer(t.contribution), "is_deleted": .bool(t.isDeleted),
-            "version": .integer(t.version), "created_at": .string(t.createdAt.description),
-            "updated_at": .string(t.updatedAt.description), "last_position": .integer(position),
-        ])
+        record(transactionColumns, transactionValues(t, position: position))
+    }
+
+    static func record(_ columns: [String], _ values: [String?]) -> JSONValue {
+        .object(Dictionary(uniqueKeysWithValues: zip(columns, values.map(text))))
     }
 
     /// The columns of a contact row, in the order of `contactValues` (and of `insertContacts`), for COPY.
@@ -35,7 +27,7 @@ public enum ProjectionRow {
         "due_date", "comment", "contribution", "is_deleted", "version", "created_at", "updated_at", "last_position",
     ]
 
-    /// A contact row as text values in `contactColumns` order (what `contact(_:position:)` holds).
+    /// A contact row as text values in `contactColumns` order.
     public static func contactValues(_ c: ContactState, position: Int64) -> [String?] {
         [
             c.id.description, c.userID?.description ?? "", c.name, c.username, c.phone, c.email, c.notes, c.comment,
