@@ -95,6 +95,7 @@ let package = Package(
             dependencies: [
                 "DebtServer", "DebtCore", "LibPQ", "TestSupport", "EmbeddedPostgres",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: upcoming),
         .testTarget(

@@ -12,6 +12,7 @@ struct Options {
     var runs = 200
     var seconds = 10
     var bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+    var loadOnly = false
 
     static func parse(_ args: [String]) -> Options {
         var o = Options()
@@ -28,12 +29,14 @@ struct Options {
             case "--runs": o.runs = Int(value()) ?? o.runs
             case "--seconds": o.seconds = Int(value()) ?? o.seconds
             case "--bin": o.bin = value()
+            case "--load-only": o.loadOnly = true
             case "--smoke":
                 o.events = 5_000
                 o.runs = 10
                 o.seconds = 1
             case "-h", "--help":
-                print("usage: debt-bench [--events N (1000000)] [--output BENCHMARKS.md] [--runs N] [--seconds S] [--bin DIR] [--smoke]")
+                print("usage: debt-bench [--events N (1000000)] [--output BENCHMARKS.md] [--runs N] [--seconds S] [--bin DIR] [--smoke] [--load-only]")
+                print("  --load-only  generate and load the events, print the database's URL, keep PostgreSQL up until stdin closes (for profiling)")
                 exit(0)
             default: fatal("unknown argument '\(args[i])'")
             }
@@ -106,6 +109,12 @@ var generator = Generator()
 let loadStart = Date()
 try generator.load(count: options.events, into: db)
 let loadSeconds = Date().timeIntervalSince(loadStart)
+if options.loadOnly {
+    print(url)
+    while readLine() != nil {}
+    cluster.stop()
+    exit(0)
+}
 notes.append("Loaded \(thousands(Double(options.events))) events (8 users, \(generator.users.map(\.count).map(String.init).joined(separator: "/")) events each) with COPY in \(f(loadSeconds, 1)) s, \(thousands(Double(options.events) / loadSeconds)) events/s, indexes in place.")
 
 // MARK: rebuild

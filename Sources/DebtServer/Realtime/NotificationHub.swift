@@ -98,9 +98,9 @@ actor NotificationHub {
         while !Task.isCancelled {
             do {
                 try await database.client.withConnection { connection in
-                    // A LISTEN written to a closed connection is never answered (see NIOSession.query).
+                    // A LISTEN written to a closed connection is never answered (see NIOSession.answered).
                     guard !connection.isClosed else { throw NIOSession.closed }
-                    let notifications = try await connection.listen(Schema.notifyChannel)
+                    let notifications = try await NIOSession.answered(on: connection, logger: logger) { try await connection.listen(Schema.notifyChannel) }
                     delay = .milliseconds(100)
                     if self.listenerLost {
                         self.listenerLost = false
