@@ -111,6 +111,7 @@ try generator.load(count: options.events, into: db)
 let loadSeconds = Date().timeIntervalSince(loadStart)
 if options.loadOnly {
     print(url)
+    fflush(stdout)
     while readLine() != nil {}
     cluster.stop()
     exit(0)
