@@ -110,8 +110,7 @@ let loadStart = Date()
 try generator.load(count: options.events, into: db)
 let loadSeconds = Date().timeIntervalSince(loadStart)
 if options.loadOnly {
-    print(url)
-    fflush(stdout)
+    FileHandle.standardOutput.write(Data((url + "\n").utf8))
     while readLine() != nil {}
     cluster.stop()
     exit(0)
