@@ -2,17 +2,17 @@
 public enum EventRow {
     /// The select list every event query uses, in this order. Its columns keep their names but are
     /// text, so ORDER BY must qualify them (`events.position`) to sort numerically.
-    public static let columns = selectList(metadata: "metadata::text")
+    public static let columns = selectList(metadata: "metadata::text", recordedAt: SQLText.micros("recorded_at"))
 
-    /// `columns` with an empty object for the metadata (who, why, source), which no reducer reads: a
-    /// replay of the whole log neither transfers nor parses it.
-    public static let columnsWithoutMetadata = selectList(metadata: "'{}'")
+    /// `columns` for a replay of the whole log: an empty object for the metadata (who, why, source) and
+    /// the epoch for the time of recording, which no reducer reads, so that it neither computes,
+    /// transfers nor parses them (the time of recording alone cost 0.8 s of reading 1,000,000 events).
+    public static let replayColumns = selectList(metadata: "'{}'", recordedAt: "'0'")
 
-    static func selectList(metadata: String) -> String {
+    static func selectList(metadata: String, recordedAt: String) -> String {
         """
         position::text, event_id::text, user_id::text, aggregate_type, aggregate_id::text, event_type, \
-        version::text, event_data::text, \(metadata), \(SQLText.micros("occurred_at")), \
-        \(SQLText.micros("recorded_at"))
+        version::text, event_data::text, \(metadata), \(SQLText.micros("occurred_at")), \(recordedAt)
         """
     }
 

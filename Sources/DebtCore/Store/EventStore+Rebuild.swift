@@ -46,7 +46,7 @@ extension EventStore {
             """)
         let head = try await headPosition()
         let builder = ProjectionBuilder(session: session, contactsTable: "contacts_rebuild", transactionsTable: "transactions_rebuild")
-        let processed = try await builder.build(upTo: head, progress: progress)
+        let processed = try await session.transaction { try await builder.build(upTo: head, progress: progress) }
         try await session.execute(
             """
             ALTER TABLE contacts_rebuild ADD CONSTRAINT contacts_rebuild_pkey PRIMARY KEY (id);
