@@ -88,5 +88,43 @@ struct PrimitiveTests {
         h.update("abcdbcdecdefdefgefghfghighij".utf8)
         h.update("hijkijkljklmklmnlmnomnopnopq".utf8)
         #expect(hexString(h.finalize()) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(hexString(SHA256.hash([UInt8](repeating: 0x61, count: 1_000_000))) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    /// Digests of "a" repeated n times (Python's hashlib), for n around the block and padding boundaries.
+    static let repeatedA: [(Int, String)] = [
+        (55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"),
+        (56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"),
+        (57, "f13b2d724659eb3bf47f2dd6af1accc87b81f09f59f2b75e5c0bed6589dfe8c6"),
+        (63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34"),
+        (64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"),
+        (65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0"),
+        (119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb"),
+        (120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c"),
+        (127, "c57e9278af78fa3cab38667bef4ce29d783787a2f731d4e12200270f0c32320a"),
+        (128, "6836cf13bac400e9105071cd6af47084dfacad4e5e302c94bfed24e013afb73e"),
+        (129, "c12cb024a2e5551cca0e08fce8f1c5e314555cc3fef6329ee994a3db752166ae"),
+        (1000, "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3"),
+    ]
+
+    @Test("SHA-256 across block boundaries, fed whole, in random pieces, as a String and as a non-contiguous sequence")
+    func sha256Boundaries() {
+        var rng = SplitMix64(seed: 256)
+        for (n, digest) in Self.repeatedA {
+            let bytes = [UInt8](repeating: 0x61, count: n)
+            #expect(hexString(SHA256.hash(bytes)) == digest, "\(n) bytes whole")
+            #expect(hexString(SHA256.hash(String(repeating: "a", count: n).utf8)) == digest, "\(n) bytes of a String")
+            #expect(hexString(SHA256.hash(bytes.lazy.map { $0 })) == digest, "\(n) bytes, not contiguous")
+            for _ in 0..<20 {
+                var h = SHA256()
+                var i = 0
+                while i < n {
+                    let piece = min(n - i, rng.below(80))
+                    h.update(bytes[i..<(i + piece)])
+                    i += piece
+                }
+                #expect(hexString(h.finalize()) == digest, "\(n) bytes in pieces")
+            }
+        }
     }
 }
