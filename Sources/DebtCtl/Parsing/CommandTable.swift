@@ -101,14 +101,18 @@ public enum CommandTable {
             details: """
                 Builds new tables beside the live ones from the whole log, catches up with events appended meanwhile,
                 and swaps them in one transaction: readers never see half a state. An interrupted rebuild (Ctrl-C, kill)
-                leaves the live projections serving. Only one rebuild runs at a time; a second one exits 4.
+                leaves the live projections serving. Only one rebuild runs at a time; a second one exits 4. PostgreSQL
+                sorts the log for it with up to 256 MB of memory (work_mem), and on disk beyond that.
                 """,
             options: [OptionSpec("all", help: "rebuild every projection (the default)"), dryRun, yes],
             positionals: [PositionalSpec("NAME", required: false, completion: .projection, help: "contacts or transactions (both are rebuilt together)")],
             examples: [("debtctl projections rebuild --yes", "rebuild from a script")]),
         CommandSpec(
             ["projections", "verify"], summary: "replay the log and list every projection row that drifts",
-            details: "Exit 0 when the projections equal the replay of the log, 3 when any row drifts.",
+            details: """
+                Exit 0 when the projections equal the replay of the log, 3 when any row drifts. Like rebuild, PostgreSQL
+                sorts the log for it with up to 256 MB of memory (work_mem), and on disk beyond that.
+                """,
             examples: [("debtctl projections verify -o json", "drift report for a ticket")]),
         CommandSpec(
             ["undo"], summary: "undo an event (appends an UNDO; nothing is deleted)",
