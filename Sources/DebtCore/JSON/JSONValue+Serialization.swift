@@ -99,11 +99,7 @@ extension JSONValue {
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Most strings need no escaping: copy them whole.
-        func plain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { return false }
-            return true
-        }
-        if s.utf8.withContiguousStorageIfAvailable(plain) ?? !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+        if !UTF8Scan.contains(s, where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
             out.append(contentsOf: s.utf8)
             out.append(UInt8(ascii: "\""))
             return
@@ -131,5 +127,17 @@ extension JSONValue {
         var out: [UInt8] = []
         writeString(s, into: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A scan of a string's UTF-8 bytes for escapers (JSON, COPY): a plain loop over the string's own
+/// storage where it is contiguous (a native string), which `utf8.contains(where:)` does not compile to.
+enum UTF8Scan {
+    @inline(__always)
+    static func contains(_ s: String, where predicate: (UInt8) -> Bool) -> Bool {
+        s.utf8.withContiguousStorageIfAvailable { bytes in
+            for b in bytes where predicate(b) { return true }
+            return false
+        } ?? s.utf8.contains(where: predicate)
     }
 }

@@ -27,7 +27,7 @@ public enum CopyText {
                     continue
                 }
                 // Most values need no escaping: copy them whole.
-                guard value.utf8.contains(where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 }) else {
+                guard UTF8Scan.contains(value, where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 }) else {
                     out.append(contentsOf: value.utf8)
                     continue
                 }
