@@ -54,6 +54,7 @@ struct ProjectionBuilder {
              ORDER BY events.aggregate_type, events.aggregate_id, events.version
             """, [String(head)])
         let fetch = "FETCH \(pageSize) FROM projection_replay"
+        let reader = Sequenced(session)
         var rows = try await session.query(fetch, [])
         while true {
             try await flush(force: false)
@@ -61,7 +62,6 @@ struct ProjectionBuilder {
             // sort and text output of the log were 5–6 s of the database's time, the replay about 5 s of
             // this process's, one after the other). The connection is not touched here until that read
             // is awaited, also when the replay fails.
-            let reader = Sequenced(session)
             let next = rows.count == pageSize ? Task { try await reader.session.query(fetch, []) } : nil
             do {
                 for row in rows {
