@@ -57,7 +57,7 @@ struct ClosedConnectionTests {
     @Test("a slow statement on a live connection is not cut short by the watchdog")
     func slowStatementOnLiveConnection() async throws {
         let (connection, _, _) = try await connect()
-        let value = try await NIOSession.answered(on: connection, poll: .milliseconds(20), grace: .milliseconds(50)) {
+        let value = try await NIOSession.answered(on: connection, watchdog: NIOSession.Watchdog(poll: .milliseconds(20), grace: .milliseconds(50))) {
             try await NIOSession(connection, logger: Logger(label: "test")).scalar("SELECT pg_sleep(0.5)::text || 'done'")
         }
         try await connection.close()

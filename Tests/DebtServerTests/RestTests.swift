@@ -86,6 +86,13 @@ struct RestTests {
         for (name, status, json) in statuses where name != "stale" {
             #expect(status == 201, "\(name): \(json)")
             #expect(json["name"]?.stringValue == name)
+            // The answer is the record as read back for the whole group: the same as reading it alone,
+            // and the caller's own.
+            let n = Int(name.dropFirst("Burst ".count)) ?? 0
+            let id = try #require(json["id"]?.stringValue)
+            let alone = try await s.request("GET", "/api/contacts/\(id)", token: n % 2 == 0 ? ada : bo)
+            #expect(alone.status == 200 && alone.json == json, "\(name): \(json) / \(alone.json)")
+            #expect(try await s.request("GET", "/api/contacts/\(id)", token: n % 2 == 0 ? bo : ada).status == 404)
         }
         #expect(statuses.first { $0.0 == "stale" }?.1 == 409)
         let conn = try PQConnection(s.databaseURL)

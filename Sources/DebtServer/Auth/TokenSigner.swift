@@ -1,6 +1,5 @@
 import Crypto
 import DebtCore
-import Foundation
 
 /// HS256 JSON Web Tokens: `{"sub": user id, "name", "adm": is admin, "iat", "exp"}`.
 struct TokenSigner: Sendable {
@@ -18,8 +17,11 @@ struct TokenSigner: Sendable {
 
     init(secret: [UInt8]) { key = SymmetricKey(data: secret) }
 
+    /// The header this signer writes, encoded.
+    static let header = Base64URL.encode(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
+
     func sign(_ c: Claims) -> String {
-        let header = base64URL(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
+        let header = Self.header
         let payload: JSONValue = [
             "sub": .string(c.userID.description), "name": .string(c.username), "adm": .bool(c.isAdmin),
             "iat": .integer(c.issuedAt), "exp": .integer(c.expiresAt),
@@ -34,8 +36,8 @@ struct TokenSigner: Sendable {
         guard parts.count == 3, let header = decode(parts[0]), let payload = decode(parts[1]), let signature = decode(parts[2]) else {
             throw .malformed
         }
-        guard (try? JSONValue(parsing: header))?["alg"] == "HS256" else { throw .malformed }
-        let signed = Array((parts[0] + "." + parts[1]).utf8)
+        guard parts[0] == Self.header || (try? JSONValue(parsing: header))?["alg"] == "HS256" else { throw .malformed }
+        let signed = Array(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
         guard HMAC<Crypto.SHA256>.isValidAuthenticationCode(signature, authenticating: signed, using: key) else { throw .badSignature }
         guard let claims = try? JSONValue(parsing: payload), let sub = claims["sub"]?.stringValue.flatMap({ Identifier($0) }),
               let name = claims["name"]?.stringValue, let exp = claims["exp"]?.integerValue, let iat = claims["iat"]?.integerValue
@@ -44,14 +46,7 @@ struct TokenSigner: Sendable {
         return Claims(userID: sub, username: name, isAdmin: claims["adm"]?.boolValue ?? false, issuedAt: iat, expiresAt: exp)
     }
 
-    private func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    private func base64URL(_ bytes: [UInt8]) -> String { Base64URL.encode(bytes) }
 
-    private func decode(_ part: Substring) -> [UInt8]? {
-        var s = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while s.count % 4 != 0 { s += "=" }
-        return Data(base64Encoded: s).map(Array.init)
-    }
+    private func decode(_ part: Substring) -> [UInt8]? { Base64URL.decode(part) }
 }

@@ -10,11 +10,23 @@ import DebtCore
 /// in the order (the planner decides event by event). If the database fails a group, each request is
 /// retried alone, so one request's failure never becomes another's; if the database is unavailable,
 /// every request of the group is answered with that at once.
+///
+/// A request that answers with the record it wrote (the REST writes) asks for a read-back: after the
+/// commit, the group's records are read in one query per kind on the same connection, where each
+/// request would otherwise lease a connection again and run a query of its own.
 actor AppendQueue {
+    /// The record a request wants back once its events are accepted: `kind` `id`, if `userID` owns it.
+    struct ReadBack: Sendable {
+        let kind: AggregateType
+        let id: Identifier
+        let userID: Identifier
+    }
+
     private struct Request {
         let events: [Event]
         let options: AppendOptions
-        let continuation: CheckedContinuation<[AppendOutcome], any Error>
+        let readBack: ReadBack?
+        let continuation: CheckedContinuation<(outcomes: [AppendOutcome], record: JSONValue?), any Error>
     }
 
     /// Events per group at most (a sync push of 1,000 events still goes alone).
@@ -28,9 +40,16 @@ actor AppendQueue {
 
     /// Appends `events` with `options`; returns their outcomes in order, as `EventStore.append` does.
     func append(_ events: [Event], options: AppendOptions) async throws -> [AppendOutcome] {
-        guard !events.isEmpty else { return [] }
+        try await append(events, options: options, readBack: nil).outcomes
+    }
+
+    /// Appends `events` with `options`; returns their outcomes in order and, if every event was accepted,
+    /// the record `readBack` names as the read models show it just after the commit (nil if it could not
+    /// be read: the caller reads it itself).
+    func append(_ events: [Event], options: AppendOptions, readBack: ReadBack?) async throws -> (outcomes: [AppendOutcome], record: JSONValue?) {
+        guard !events.isEmpty else { return ([], nil) }
         return try await withCheckedThrowingContinuation { continuation in
-            pending.append(Request(events: events, options: options, continuation: continuation))
+            pending.append(Request(events: events, options: options, readBack: readBack, continuation: continuation))
             if !draining {
                 draining = true
                 Task { await self.drain() }
@@ -51,10 +70,20 @@ actor AppendQueue {
                 count += next.events.count
             }
             do {
-                let outcomes = try await database.withStore { try await $0.append(group.flatMap(\.events), options: options) }
+                let (outcomes, records) = try await database.withStore { store in
+                    let outcomes = try await store.append(group.flatMap(\.events), options: options)
+                    var wanted: [ReadBack] = []
+                    var offset = 0
+                    for r in group {
+                        if let b = r.readBack, outcomes[offset..<offset + r.events.count].allSatisfy(\.isAccepted) { wanted.append(b) }
+                        offset += r.events.count
+                    }
+                    return (outcomes, await Self.read(wanted, store))
+                }
                 var offset = 0
                 for r in group {
-                    r.continuation.resume(returning: Array(outcomes[offset..<offset + r.events.count]))
+                    let record = r.readBack.flatMap { b in records[b.id].flatMap { $0["user_id"]?.stringValue == b.userID.description ? $0 : nil } }
+                    r.continuation.resume(returning: (Array(outcomes[offset..<offset + r.events.count]), record))
                     offset += r.events.count
                 }
             } catch {
@@ -68,7 +97,7 @@ actor AppendQueue {
                 for r in group {
                     do {
                         let outcomes = try await database.withStore { try await $0.append(r.events, options: r.options) }
-                        r.continuation.resume(returning: outcomes)
+                        r.continuation.resume(returning: (outcomes, nil))
                     } catch {
                         r.continuation.resume(throwing: error)
                     }
@@ -76,5 +105,21 @@ actor AppendQueue {
             }
         }
         draining = false
+    }
+
+    /// The records `wanted` names, by id: one query per kind. A failure to read is not the append's
+    /// (it has committed): it leaves the records out, and their requests read them themselves.
+    private static func read(_ wanted: [ReadBack], _ store: EventStore) async -> [Identifier: JSONValue] {
+        var records: [Identifier: JSONValue] = [:]
+        for kind in [AggregateType.contact, .transaction] {
+            let ids = wanted.filter { $0.kind == kind }.map(\.id)
+            guard !ids.isEmpty else { continue }
+            let filter = EventStore.ListFilter(includeDeleted: true, ids: ids)
+            guard let rows = try? await (kind == .contact ? store.contacts(filter) : store.transactions(filter)) else { continue }
+            for row in rows {
+                if let id = row["id"]?.stringValue.flatMap({ Identifier($0) }) { records[id] = row }
+            }
+        }
+        return records
     }
 }

@@ -40,13 +40,10 @@ public final class Database: Sendable {
                 handOver.finish()
             }
         }
-        let timer = Task {
-            try await Task.sleep(for: acquireTimeout)
-            handOver.finish()
-        }
+        let deadline = Deadlines.register(after: acquireTimeout) { handOver.finish() }
         defer {
             finish.finish()
-            timer.cancel()
+            Deadlines.shared.cancel(deadline)
         }
         var iterator = leased.makeAsyncIterator()
         guard let connection = await iterator.next() else {
@@ -63,5 +60,24 @@ public final class Database: Sendable {
     /// Runs `body` with a raw session (health checks, user administration).
     func withSession<T>(_ body: (any SQLSession) async throws -> T) async throws -> T {
         try await withStore { try await body($0.session) }
+    }
+}
+
+/// Actions due at a time, checked by one `Sweeper` task for all of them: a request that waits for a
+/// pooled connection registers one instead of starting a timer of its own, which cost every request a
+/// timer armed and disarmed in the runtime.
+enum Deadlines {
+    struct Entry: SweptEntry {
+        let due: ContinuousClock.Instant
+        let action: @Sendable () -> Void
+        func isDue(at now: ContinuousClock.Instant) -> Bool { due <= now }
+        func fire() { action() }
+    }
+
+    static let shared = Sweeper<Entry>(interval: .milliseconds(50))
+
+    /// Calls `action` once, `delay` from now (give or take the sweeper's interval), unless cancelled.
+    static func register(after delay: Duration, _ action: @escaping @Sendable () -> Void) -> Sweeper<Entry>.Ticket {
+        shared.register(Entry(due: .now + delay, action: action))
     }
 }

@@ -49,45 +49,40 @@ final class NIOSession: SQLSession {
     static let closed = SQLError(kind: .connection, sqlState: nil, message: "database connection closed")
 
     /// Runs `operation` (statements on `connection`) and returns what it returns, but fails with `closed`
-    /// if the connection closes while it runs and it is still unanswered `grace` later.
+    /// if the connection closes while it runs and it is still unanswered a grace period later.
     ///
     /// PostgresNIO (1.33.2) writes a statement with `channel.write(…, promise: nil)`: a statement whose
     /// write reaches the channel after it closed (a check of `isClosed` first narrows that window but
     /// cannot close it) is dropped, and nothing ever answers it. Its caller would wait forever, and with
     /// it every append queued behind it (found by the PostgreSQL restart test: after an outage under
     /// load, writes hung until the server was restarted). Here the statement runs in a task of its own
-    /// and a watchdog looks at the connection every `poll`; when the connection has closed, an answer
-    /// owed is not coming (the driver fails all statements it knows of when the channel goes inactive),
-    /// so after `grace` the caller gets `closed` and the lost statement's task is left behind, holding
-    /// nothing but its memory. A statement that is merely slow on a live connection is never cut short.
-    /// Cancelling the caller cancels the statement's task.
+    /// and is registered with `watchdog`, which looks at the connections of all unanswered statements
+    /// together; when a connection has closed, an answer owed is not coming (the driver fails all
+    /// statements it knows of when the channel goes inactive), so after the grace period the caller gets
+    /// `closed` and the lost statement's task is left behind, holding nothing but its memory. A statement
+    /// that is merely slow on a live connection is never cut short. Cancelling the caller cancels the
+    /// statement's task.
     static func answered<T: Sendable>(
-        on connection: PostgresConnection, poll: Duration = .milliseconds(200), grace: Duration = .seconds(1),
-        logger: Logger? = nil, _ operation: @escaping @Sendable () async throws -> T
+        on connection: PostgresConnection, watchdog: Watchdog = .shared, logger: Logger? = nil,
+        _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         let answer = Answer<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 answer.start(continuation) {
-                    let work = Task {
+                    let ticket = watchdog.register(connection) {
+                        if answer.finish(.failure(closed)) {
+                            logger?.warning("a statement on a closed database connection was never answered; failed it and left it behind")
+                        }
+                    }
+                    return Task {
                         let result: Result<T, any Error>
                         do { result = .success(try await operation()) } catch let error as PSQLError {
                             result = .failure(translate(error))
                         } catch { result = .failure(error) }
+                        watchdog.unregister(ticket)
                         answer.finish(result)
                     }
-                    let watchdog = Task {
-                        while !Task.isCancelled {
-                            try? await Task.sleep(for: poll)
-                            guard connection.isClosed, !Task.isCancelled else { continue }
-                            try? await Task.sleep(for: grace)
-                            if answer.finish(.failure(closed)) {
-                                logger?.warning("a statement on a closed database connection was never answered; failed it and left it behind")
-                            }
-                            return
-                        }
-                    }
-                    return (work, watchdog)
                 }
             }
         } onCancel: {
@@ -99,41 +94,78 @@ final class NIOSession: SQLSession {
     private final class Answer<T: Sendable>: Sendable {
         private struct State {
             var continuation: CheckedContinuation<T, any Error>?
-            var tasks: (work: Task<Void, Never>, watchdog: Task<Void, Never>)?
+            var work: Task<Void, Never>?
             var cancelled = false
         }
         private let state = Mutex(State())
 
-        func start(_ continuation: CheckedContinuation<T, any Error>, _ begin: () -> (Task<Void, Never>, Task<Void, Never>)) {
+        func start(_ continuation: CheckedContinuation<T, any Error>, _ begin: () -> Task<Void, Never>) {
             state.withLock { $0.continuation = continuation }
-            let tasks = begin()
-            let (answered, cancelled) = state.withLock { s in
-                s.tasks = tasks
-                return (s.continuation == nil, s.cancelled)
+            let work = begin()
+            let cancelled = state.withLock { s in
+                s.work = work
+                return s.cancelled
             }
-            if answered { tasks.1.cancel() }
-            if cancelled { tasks.0.cancel() }
+            if cancelled { work.cancel() }
         }
 
         /// Answers, unless answered already; true if this call answered.
         @discardableResult
         func finish(_ result: Result<T, any Error>) -> Bool {
-            let (continuation, tasks) = state.withLock { s in
+            let continuation = state.withLock { s in
                 defer { s.continuation = nil }
-                return (s.continuation, s.tasks)
+                return s.continuation
             }
-            tasks?.watchdog.cancel()
             continuation?.resume(with: result)
             return continuation != nil
         }
 
         func cancel() {
-            let tasks = state.withLock { s in
+            let work = state.withLock { s in
                 s.cancelled = true
-                return s.tasks
+                return s.work
             }
-            tasks?.work.cancel()
+            work?.cancel()
         }
+    }
+
+    /// Watches the connections of unanswered statements (see `answered`) with one `Sweeper` task for
+    /// all of them. When a statement's connection is seen closed, the statement is given `grace` to be
+    /// answered and is then failed.
+    final class Watchdog: Sendable {
+        static let shared = Watchdog(poll: .milliseconds(200), grace: .seconds(1))
+
+        fileprivate struct Entry: SweptEntry {
+            let connection: PostgresConnection
+            let grace: Duration
+            let fail: @Sendable () -> Void
+            var closedAt: ContinuousClock.Instant?
+
+            mutating func isDue(at now: ContinuousClock.Instant) -> Bool {
+                guard connection.isClosed else { return false }
+                guard let closedAt else {
+                    closedAt = now
+                    return false
+                }
+                return now - closedAt >= grace
+            }
+            func fire() { fail() }
+        }
+        private let sweeper: Sweeper<Entry>
+        let grace: Duration
+
+        init(poll: Duration, grace: Duration) {
+            sweeper = Sweeper(interval: poll)
+            self.grace = grace
+        }
+
+        /// Registers a statement on `connection`; `fail` is called (once) if it is still registered
+        /// `grace` after the connection was seen closed.
+        fileprivate func register(_ connection: PostgresConnection, fail: @escaping @Sendable () -> Void) -> Sweeper<Entry>.Ticket {
+            sweeper.register(Entry(connection: connection, grace: grace, fail: fail))
+        }
+
+        fileprivate func unregister(_ ticket: Sweeper<Entry>.Ticket) { sweeper.cancel(ticket) }
     }
 
     /// PostgresNIO's error as the store's: SQLSTATE and the server's message, never the query text.

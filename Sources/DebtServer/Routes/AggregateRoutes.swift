@@ -103,7 +103,9 @@ struct AggregateRoutes {
         let event = Event(
             id: eventID, aggregateType: kind, aggregateID: aggregateID, eventType: .created, data: data, timestamp: .now(),
             version: 1, userID: user.id, metadata: EventMetadata(actor: user.actor, source: "api"))
-        let outcome = try await services.appends.append([event], options: .client)[0]
+        let (outcomes, readBack) = try await services.appends.append(
+            [event], options: .client, readBack: AppendQueue.ReadBack(kind: kind, id: aggregateID, userID: user.id))
+        let outcome = outcomes[0]
         switch outcome {
         case .appended, .duplicate:
             break
@@ -116,7 +118,8 @@ struct AggregateRoutes {
         default:
             throw Self.error(for: outcome, kind: kind, id: aggregateID)
         }
-        let row = try await services.withStore { try await record($0, aggregateID, user: user) }
+        let row: JSONValue
+        if let readBack { row = readBack } else { row = try await services.withStore { try await record($0, aggregateID, user: user) } }
         if let key {
             _ = try await services.database.withSession {
                 try await $0.query(
@@ -154,8 +157,10 @@ struct AggregateRoutes {
         let event = Event(
             id: .random(), aggregateType: kind, aggregateID: id, eventType: type, data: try data(history.state), timestamp: .now(),
             version: version, userID: user.id, metadata: EventMetadata(actor: user.actor, source: "api"))
-        let outcome = try await services.appends.append([event], options: .client)[0]
-        guard outcome.isAccepted else { throw Self.error(for: outcome, kind: kind, id: id) }
+        let (outcomes, readBack) = try await services.appends.append(
+            [event], options: .client, readBack: AppendQueue.ReadBack(kind: kind, id: id, userID: user.id))
+        guard outcomes[0].isAccepted else { throw Self.error(for: outcomes[0], kind: kind, id: id) }
+        if let readBack { return .json(readBack) }
         return .json(try await services.withStore { try await record($0, id, user: user) })
     }
 

@@ -1,7 +1,7 @@
 @testable import DebtCore
 import Testing
 
-@Suite("Identifiers, timestamps, dates, SHA-256")
+@Suite("Identifiers, timestamps, dates, SHA-256, base64url")
 struct PrimitiveTests {
     @Test("UUIDs parse in any case and print lowercase")
     func uuid() throws {
@@ -125,6 +125,29 @@ struct PrimitiveTests {
                 }
                 #expect(hexString(h.finalize()) == digest, "\(n) bytes in pieces")
             }
+        }
+    }
+
+    @Test("base64url: RFC 4648 vectors, round trips of every length, and strict decoding")
+    func base64URL() throws {
+        // RFC 4648 §10's vectors, in the URL alphabet without padding.
+        for (plain, encoded) in [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg"), ("fooba", "Zm9vYmE"), ("foobar", "Zm9vYmFy")] {
+            #expect(Base64URL.encode(Array(plain.utf8)) == encoded)
+            #expect(Base64URL.decode(encoded) == Array(plain.utf8))
+        }
+        // The two characters where the alphabets differ.
+        #expect(Base64URL.encode([0xFB, 0xFF]) == "-_8")
+        #expect(Base64URL.decode("-_8") == [0xFB, 0xFF])
+        var rng = SplitMix64(seed: 7)
+        for length in 0..<70 {
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let text = Base64URL.encode(bytes)
+            #expect(text.utf8.count == (length * 4 + 2) / 3)
+            #expect(Base64URL.decode(text) == bytes)
+            #expect(Base64URL.decode(Substring(text + "xx").dropLast(2)) == bytes)
+        }
+        for bad in ["Z", "Zm9vY", "Zg==", "Zm+v", "Zm/v", "Zm9 v", "Zm9v\n", "Zh", "Zm9", "Zm-", "é"] {
+            #expect(Base64URL.decode(bad) == nil, "\(bad) decoded")
         }
     }
 }
