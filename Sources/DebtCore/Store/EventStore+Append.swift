@@ -9,7 +9,7 @@ extension EventStore {
     public func append(_ batch: [Event], options: AppendOptions) async throws -> [AppendOutcome] {
         guard !batch.isEmpty else { return [] }
         return try await session.transaction {
-            _ = try await session.query("SELECT pg_advisory_xact_lock($1::bigint)", [String(Schema.appendLockKey)])
+            _ = try await session.queryPrepared("SELECT pg_advisory_xact_lock($1::bigint)", [String(Schema.appendLockKey)])
             let snapshot = try await readSnapshot(for: batch)
             let plan = AppendPlanner(options: options).plan(batch, snapshot: snapshot)
             if !plan.appended.isEmpty { try await write(plan) }
@@ -18,17 +18,42 @@ extension EventStore {
     }
 
     func readSnapshot(for batch: [Event]) async throws -> AppendSnapshot {
-        // The head, the batch's ids already in the log and its users' sync hashes: one round trip.
+        // Everything the planner reads, in one round trip under the lock: a row 'h' with the head, the
+        // batch's ids already in the log and its users' sync hashes; rows 'e', the events of the batch's
+        // streams; rows 'c', the facts of the contacts the batch names or its streams' events name.
         let users = Set(batch.compactMap(\.userID))
-        let head = try await session.query(
+        let streams = Set(batch.map(\.stream))
+        var contactIDs = Set<Identifier>()
+        for stream in streams where stream.aggregateType == .contact { contactIDs.insert(stream.aggregateID) }
+        for e in batch {
+            if let c = e.data["contact_id"]?.stringValue.flatMap({ Identifier($0) }) { contactIDs.insert(c) }
+        }
+        let rows = try await session.queryPrepared(
             """
-            SELECT (SELECT coalesce(max(position), 0) FROM events)::text, \(SQLText.micros("now()")),
+            WITH history AS (SELECT * FROM events WHERE aggregate_id = ANY($3::uuid[])),
+            contact_ids AS (
+                SELECT unnest($4::uuid[]) AS id
+                UNION
+                SELECT (event_data ->> 'contact_id')::uuid FROM history
+                 WHERE event_data ->> 'contact_id' ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+            )
+            SELECT 'h', (SELECT coalesce(max(position), 0) FROM events)::text, \(SQLText.micros("now()")),
                    (SELECT coalesce(json_agg(json_build_array(event_id::text, encode(digest, 'hex'), position::text)), '[]')
                       FROM events WHERE event_id = ANY($1::uuid[]))::text,
                    (SELECT coalesce(json_agg(json_build_array(user_id::text, encode(hash, 'hex'), event_count::text)), '[]')
-                      FROM sync_state WHERE user_id = ANY($2::uuid[]))::text
-            """, [SQLText.uuidArray(Set(batch.map(\.id))), SQLText.uuidArray(users)])
-        guard let row = head.first, let headPosition = row[0].flatMap({ Int64($0) }),
+                      FROM sync_state WHERE user_id = ANY($2::uuid[]))::text,
+                   NULL, NULL, NULL, NULL, NULL, NULL, NULL
+            UNION ALL
+            SELECT 'e', \(EventRow.columns) FROM history AS events
+            UNION ALL
+            SELECT 'c', c.id::text, c.user_id::text, (NOT c.is_deleted)::text, c.balance::text,
+                   (SELECT count(*) FROM transactions_projection t WHERE t.contact_id = c.id AND NOT t.is_deleted)::text,
+                   NULL, NULL, NULL, NULL, NULL, NULL
+              FROM contacts_projection c WHERE c.id IN (SELECT id FROM contact_ids)
+            """,
+            [SQLText.uuidArray(Set(batch.map(\.id))), SQLText.uuidArray(users), SQLText.uuidArray(Set(streams.map(\.aggregateID))),
+             SQLText.uuidArray(contactIDs)])
+        guard let row = rows.first(where: { $0.first == "h" }).map({ Array($0.dropFirst()) }), let headPosition = row[0].flatMap({ Int64($0) }),
             let now = row[1].flatMap({ Int64($0) }),
             let existing = try row[2].map({ try JSONValue(parsing: $0) })?.arrayValue,
             let hashes = try row[3].map({ try JSONValue(parsing: $0) })?.arrayValue
@@ -49,38 +74,18 @@ extension EventStore {
             snapshot.syncHashes[user] = hash
         }
 
-        let streams = Set(batch.map(\.stream))
         for stream in streams { snapshot.histories[stream] = StreamReplay() }
-        for r in try await session.query(
-            "SELECT \(EventRow.columns) FROM events WHERE aggregate_id = ANY($1::uuid[]) ORDER BY events.position",
-            [SQLText.uuidArray(Set(streams.map(\.aggregateID)))])
-        {
-            let e = try EventRow.decode(r)
-            if streams.contains(e.stream) { snapshot.histories[e.stream, default: StreamReplay()].apply(e) }
+        let history = try rows.filter { $0.first == "e" }.map { try EventRow.decode(Array($0.dropFirst())) }
+        for e in history.sorted(by: { ($0.position ?? 0) < ($1.position ?? 0) }) where streams.contains(e.stream) {
+            snapshot.histories[e.stream, default: StreamReplay()].apply(e)
         }
 
-        var contactIDs = Set<Identifier>()
-        for stream in streams where stream.aggregateType == .contact { contactIDs.insert(stream.aggregateID) }
-        for e in batch + snapshot.histories.values.flatMap(\.events) {
-            if let c = e.data["contact_id"]?.stringValue.flatMap({ Identifier($0) }) { contactIDs.insert(c) }
+        for r in rows where r.first == "c" {
+            guard let id = r[1].flatMap({ Identifier($0) }), let user = r[2].flatMap({ Identifier($0) }),
+                let balance = r[4].flatMap({ Int64($0) }), let live = r[5].flatMap({ Int($0) })
+            else { throw StoreError.corrupt("contact facts") }
+            snapshot.contacts[id] = ContactFacts(userID: user, isLive: r[3] == "true", balance: balance, liveTransactions: live)
         }
-        if !contactIDs.isEmpty {
-            for r in try await session.query(
-                """
-                SELECT c.id::text, c.user_id::text, (NOT c.is_deleted)::text, c.balance::text,
-                       (SELECT count(*) FROM transactions_projection t
-                         WHERE t.contact_id = c.id AND NOT t.is_deleted)::text
-                  FROM contacts_projection c WHERE c.id = ANY($1::uuid[])
-                """, [SQLText.uuidArray(contactIDs)])
-            {
-                guard let id = r[0].flatMap({ Identifier($0) }), let user = r[1].flatMap({ Identifier($0) }),
-                    let balance = r[3].flatMap({ Int64($0) }), let live = r[4].flatMap({ Int($0) })
-                else { throw StoreError.corrupt("contact facts") }
-                snapshot.contacts[id] = ContactFacts(
-                    userID: user, isLive: r[2] == "true", balance: balance, liveTransactions: live)
-            }
-        }
-
         return snapshot
     }
 
@@ -132,7 +137,7 @@ extension EventStore {
             "hashes": .array(hashes), "head": .integer(plan.headPosition),
             "notifications": .array(plan.appended.map(\.notificationJSON)),
         ])
-        _ = try await session.query(
+        _ = try await session.queryPrepared(
             """
             WITH doc AS MATERIALIZED (SELECT $1::jsonb AS d),
             appended AS (
@@ -176,7 +181,7 @@ extension EventStore {
             """, [document.compactText])
         // Balances read the transactions just written: a statement of its own.
         if !plan.balanceContacts.isEmpty {
-            _ = try await session.query(
+            _ = try await session.queryPrepared(
                 ProjectionRow.recomputeBalances(contacts: "contacts_projection", transactions: "transactions_projection"),
                 [SQLText.uuidArray(plan.balanceContacts)])
         }

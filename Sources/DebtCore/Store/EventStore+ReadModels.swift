@@ -54,7 +54,9 @@ extension EventStore {
         if !byKey { sql += " ORDER BY u.username, c.name, c.id" }
         if let limit = filter.limit { params.append(String(limit)); sql += " LIMIT $\(params.count)::bigint" }
         let owner = byKey ? filter.userID : nil
-        return try await session.query(sql, params).filter { owner == nil || $0[1].flatMap { Identifier($0) } == owner }.map { r in
+        // Records by their keys are what every REST write reads back: a fixed text per filter shape.
+        let rows = filter.ids != nil ? try await session.queryPrepared(sql, params) : try await session.query(sql, params)
+        return rows.filter { owner == nil || $0[1].flatMap { Identifier($0) } == owner }.map { r in
             .object([
                 "id": ProjectionRow.text(r[0]), "user_id": ProjectionRow.text(r[1]), "owner": ProjectionRow.text(r[2]), "name": ProjectionRow.text(r[3]), "username": ProjectionRow.text(r[4]),
                 "phone": ProjectionRow.text(r[5]), "email": ProjectionRow.text(r[6]), "notes": ProjectionRow.text(r[7]), "balance": integer(r[8]),
@@ -87,7 +89,8 @@ extension EventStore {
         if !byKey { sql += " ORDER BY t.created_at DESC, t.id" }  // rows by their keys: see contacts()
         if let limit = filter.limit { params.append(String(limit)); sql += " LIMIT $\(params.count)::bigint" }
         let owner = byKey ? filter.userID : nil
-        return try await session.query(sql, params).filter { owner == nil || $0[1].flatMap { Identifier($0) } == owner }.map { r in
+        let rows = filter.ids != nil ? try await session.queryPrepared(sql, params) : try await session.query(sql, params)
+        return rows.filter { owner == nil || $0[1].flatMap { Identifier($0) } == owner }.map { r in
             .object([
                 "id": ProjectionRow.text(r[0]), "user_id": ProjectionRow.text(r[1]), "owner": ProjectionRow.text(r[2]), "contact_id": ProjectionRow.text(r[3]), "contact_name": ProjectionRow.text(r[4]),
                 "amount": integer(r[5]), "direction": ProjectionRow.text(r[6]), "type": ProjectionRow.text(r[7]), "currency": ProjectionRow.text(r[8]),

@@ -6,11 +6,19 @@
 public protocol SQLSession: AnyObject {
     /// Runs one statement with parameters `$1…`; returns its rows, each column as text or nil for NULL.
     func query(_ sql: String, _ parameters: [String?]) async throws -> [[String?]]
+    /// `query`, for one of the few fixed statements the append path runs over and over (the same text
+    /// every time): a session may keep it prepared on its connection, so that PostgreSQL neither parses
+    /// nor plans it again on every call. The default runs it as `query` does.
+    func queryPrepared(_ sql: String, _ parameters: [String?]) async throws -> [[String?]]
     /// Runs statements without parameters (BEGIN, COMMIT, migration scripts).
     func execute(_ sql: String) async throws
     /// Loads `rows` (text values in `columns` order, nil for NULL) into `table` with `COPY … FROM STDIN`
     /// (projection rebuild and verify). `table` and `columns` are the program's own names, never input.
     func copyRows(into table: String, columns: [String], _ rows: [[String?]]) async throws
+}
+
+extension SQLSession {
+    public func queryPrepared(_ sql: String, _ parameters: [String?]) async throws -> [[String?]] { try await query(sql, parameters) }
 }
 
 /// COPY's text format (tab-separated, `\N` for NULL, backslash escapes), shared by the drivers.

@@ -15,11 +15,7 @@ final class NIOSession: SQLSession {
 
     func query(_ sql: String, _ parameters: [String?]) async throws -> [[String?]] {
         guard !connection.isClosed else { throw NIOSession.closed }
-        var bindings = PostgresBindings(capacity: parameters.count)
-        for p in parameters {
-            if let p { bindings.append(p) } else { bindings.appendNull() }
-        }
-        let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        let query = PostgresQuery(unsafeSQL: sql, binds: Self.bindings(parameters))
         return try await NIOSession.answered(on: connection, logger: logger) { [connection, logger] in
             let rows = try await connection.query(query, logger: logger)
             var out: [[String?]] = []
@@ -30,6 +26,39 @@ final class NIOSession: SQLSession {
             }
             return out
         }
+    }
+
+    /// A fixed statement of the append path, kept prepared on this connection (see `PreparedSlots`); a
+    /// text beyond the slots runs as `query` does.
+    func queryPrepared(_ sql: String, _ parameters: [String?]) async throws -> [[String?]] {
+        guard let slot = PreparedSlots.slot(for: sql, parameters: parameters.count) else { return try await query(sql, parameters) }
+        guard !connection.isClosed else { throw NIOSession.closed }
+        let bindings = Self.bindings(parameters)
+        return try await NIOSession.answered(on: connection, logger: logger) { [connection, logger] in
+            func run<S: PostgresPreparedStatement>(_ statement: S) async throws -> [[String?]] where S.Row == [String?] {
+                var out: [[String?]] = []
+                for try await row in try await connection.execute(statement, logger: logger) { out.append(row) }
+                return out
+            }
+            switch slot {
+            case 0: return try await run(Prepared<0>(bindings: bindings))
+            case 1: return try await run(Prepared<1>(bindings: bindings))
+            case 2: return try await run(Prepared<2>(bindings: bindings))
+            case 3: return try await run(Prepared<3>(bindings: bindings))
+            case 4: return try await run(Prepared<4>(bindings: bindings))
+            case 5: return try await run(Prepared<5>(bindings: bindings))
+            case 6: return try await run(Prepared<6>(bindings: bindings))
+            default: return try await run(Prepared<7>(bindings: bindings))
+            }
+        }
+    }
+
+    static func bindings(_ parameters: [String?]) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: parameters.count)
+        for p in parameters {
+            if let p { bindings.append(p) } else { bindings.appendNull() }
+        }
+        return bindings
     }
 
     func copyRows(into table: String, columns: [String], _ rows: [[String?]]) async throws {
@@ -179,5 +208,50 @@ final class NIOSession: SQLSession {
             return SQLError(kind: auth ? .authentication : unavailable ? .connection : .statement, sqlState: state, message: message)
         }
         return SQLError(kind: .connection, sqlState: nil, message: "database connection failed (\(error.code))")
+    }
+}
+
+/// The statements kept prepared: each text `queryPrepared` runs gets the next slot the first time, and
+/// every connection prepares a slot's statement once, on its first use there, under the slot's name.
+/// PostgreSQL then neither parses nor plans that text again on the connection (it may keep a generic
+/// plan, or plan each call with its values when that looks better; see PREPARE). The texts are the
+/// append path's few fixed statements; a text beyond the slots is run unprepared.
+enum PreparedSlots {
+    static let count = 8
+
+    private struct Slot {
+        let sql: String
+        let parameters: Int
+    }
+    private static let slots = Mutex<[Slot]>([])
+
+    static func slot(for sql: String, parameters: Int) -> Int? {
+        slots.withLock { slots in
+            if let i = slots.firstIndex(where: { $0.sql == sql && $0.parameters == parameters }) { return i }
+            guard slots.count < count else { return nil }
+            slots.append(Slot(sql: sql, parameters: parameters))
+            return slots.count - 1
+        }
+    }
+
+    static func sql(_ slot: Int) -> String { slots.withLock { $0[slot].sql } }
+    static func parameters(_ slot: Int) -> Int { slots.withLock { $0[slot].parameters } }
+}
+
+/// Slot `slot`'s statement, as PostgresNIO's prepared statements are declared: a type per statement.
+/// Every parameter is text, as in `query` (the SQL casts it).
+struct Prepared<let slot: Int>: PostgresPreparedStatement {
+    static var name: String { "debt_prepared_\(slot)" }
+    static var sql: String { PreparedSlots.sql(slot) }
+    static var bindingDataTypes: [PostgresDataType] { Array(repeating: .text, count: PreparedSlots.parameters(slot)) }
+
+    let bindings: PostgresBindings
+
+    func makeBindings() throws -> PostgresBindings { bindings }
+
+    func decodeRow(_ row: PostgresRow) throws -> [String?] {
+        var values: [String?] = []
+        for cell in row { values.append(try cell.decode(String?.self)) }
+        return values
     }
 }
