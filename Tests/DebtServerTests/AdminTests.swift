@@ -68,7 +68,14 @@ struct AdminTests {
         #expect(status.json["projections"]?.arrayValue?.count == 2)
         let rebuilt = try await s.request("POST", "/api/admin/projections/rebuild", token: admin)
         #expect(rebuilt.json["status"] == "success" && rebuilt.json["events_processed"] == .integer(1))
-        _ = try PQConnection(s.databaseURL).querySync("UPDATE contacts_projection SET name = 'tampered'", [])
+        // The server keeps the append path's statements prepared on its connections; they outlive the
+        // rebuild's swap of the tables they name.
+        for n in 0..<4 {
+            let after = try await s.request("POST", "/api/contacts", token: token, json: ["name": .string("After \(n)")])
+            #expect(after.status == 201 && after.json["name"] == .string("After \(n)") && after.json["balance"] == .integer(0), "\(after.body)")
+        }
+        #expect(try await s.request("GET", "/api/contacts", token: token).json.arrayValue?.count == 5)
+        _ = try PQConnection(s.databaseURL).querySync("UPDATE contacts_projection SET name = 'tampered' WHERE name = 'Grace'", [])
         let verify = try await s.request("POST", "/api/admin/projections/verify", token: admin)
         #expect(verify.json["drifts"]?.arrayValue?.first?["columns"] == "name")
         let holder = try PQConnection(s.databaseURL)

@@ -190,7 +190,9 @@ public struct AppendPlanner: Sendable {
             var facts = s.contacts[id] ?? ContactFacts(userID: event.userID ?? id, isLive: false, balance: 0, liveTransactions: 0)
             facts.isLive = new.map { !$0.isDeleted } ?? false
             s.contacts[id] = facts
-            if old == nil, new != nil { plan.balanceContacts.insert(id) }
+            // A contact that comes back (an undone deletion or creation) may have transactions: its
+            // balance is recomputed. A new one (its first event) has none and keeps the row's 0.
+            if old == nil, new != nil, !(event.eventType == .created && event.version == 1) { plan.balanceContacts.insert(id) }
         case .transaction:
             if case .transaction(let t)? = old {
                 plan.balanceContacts.insert(t.contactID)

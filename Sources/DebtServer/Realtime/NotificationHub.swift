@@ -22,6 +22,10 @@ actor NotificationHub {
     }
 
     private var subscribers: [Identifier: Subscriber] = [:]
+    /// How many subscribers each user has, and how many are admins: a notification nobody here would
+    /// receive is not decoded (a sync push of 500 events is 500 notifications).
+    private var subscribersByUser: [Identifier: Int] = [:]
+    private var adminSubscribers = 0
     /// The listener's connection failed; set until it listens again.
     private var listenerLost = false
     /// Long-polling requests waiting for any new event.
@@ -35,11 +39,16 @@ actor NotificationHub {
         let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(bufferLimit))
         let (dropped, dropContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         subscribers[id] = Subscriber(userID: user.id, isAdmin: user.isAdmin, continuation: continuation, dropped: dropContinuation)
+        subscribersByUser[user.id, default: 0] += 1
+        if user.isAdmin { adminSubscribers += 1 }
         return Subscription(id: id, frames: stream, dropped: dropped)
     }
 
     func unsubscribe(_ id: Identifier) {
         guard let s = subscribers.removeValue(forKey: id) else { return }
+        subscribersByUser[s.userID, default: 1] -= 1
+        if subscribersByUser[s.userID] == 0 { subscribersByUser[s.userID] = nil }
+        if s.isAdmin { adminSubscribers -= 1 }
         s.continuation.finish()
         s.dropped.finish()
     }
@@ -60,9 +69,12 @@ actor NotificationHub {
 
     /// Delivers one NOTIFY payload (`Event.notificationJSON`) as the contract's `{"type", "data"}` frame.
     func deliver(payload: String) {
+        for w in waiters.values { w.yield() }
+        // Decoded only when some subscriber here would receive it: the user's id is found by a scan.
+        guard !subscribers.isEmpty else { return }
+        if adminSubscribers == 0, let user = Self.userID(in: payload), subscribersByUser[user] == nil { return }
         guard let json = try? JSONValue(parsing: payload), let user = json["user_id"]?.stringValue.flatMap({ Identifier($0) }),
               let type = json["type"]?.stringValue else { return }
-        for w in waiters.values { w.yield() }
         let frame = JSONValue.object([
             "type": .string(type),
             "data": .object([
@@ -77,6 +89,29 @@ actor NotificationHub {
                 s.dropped.yield()
                 unsubscribe(id)
             }
+        }
+    }
+
+    /// The `user_id` of a notification payload (PostgreSQL's text of a JSON object, whose values are
+    /// ids, numbers and type names), without decoding the rest; nil if it is not found as expected.
+    static func userID(in payload: String) -> Identifier? {
+        var payload = payload
+        return payload.withUTF8 { bytes -> Identifier? in
+            let key = Array(#""user_id""#.utf8)
+            guard bytes.count > key.count else { return nil }
+            var i = 0
+            while i + key.count <= bytes.count {
+                if bytes[i] == key[0], (0..<key.count).allSatisfy({ bytes[i + $0] == key[$0] }) { break }
+                i += 1
+            }
+            i += key.count
+            func skipSpaces() { while i < bytes.count, bytes[i] == 32 { i += 1 } }
+            skipSpaces()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return nil }
+            i += 1
+            skipSpaces()
+            guard i + 38 <= bytes.count, bytes[i] == UInt8(ascii: "\""), bytes[i + 37] == UInt8(ascii: "\"") else { return nil }
+            return Identifier(String(decoding: UnsafeBufferPointer(rebasing: bytes[(i + 1)..<(i + 37)]), as: UTF8.self))
         }
     }
 
