@@ -53,13 +53,21 @@ extension Event {
 
     /// The payload NOTIFY carries for this event (small: listeners fetch the event by position).
     public var notificationJSON: JSONValue {
-        .object([
-            "user_id": .string(userID?.description ?? ""),
-            "position": .integer(position ?? 0),
-            "type": .string(notificationType),
-            "event_type": .string(fullTypeName),
-            "event_id": .string(id.description),
-            "aggregate_id": .string(aggregateID.description),
-        ])
+        var writer = JSONTextWriter(capacity: 256)
+        writeNotification(into: &writer)
+        return (try? JSONValue(parsing: writer.text)) ?? .null
+    }
+
+    /// `notificationJSON`, written as text (the append path writes it into its statement's document).
+    func writeNotification(into doc: inout JSONTextWriter) {
+        doc.openObject()
+        doc.member("user_id", userID?.description ?? "")
+        doc.key("position")
+        doc.integer(position ?? 0)
+        doc.member("type", notificationType)
+        doc.member("event_type", fullTypeName)
+        doc.member("event_id", id.description)
+        doc.member("aggregate_id", aggregateID.description)
+        doc.closeObject()
     }
 }

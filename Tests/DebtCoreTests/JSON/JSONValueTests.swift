@@ -52,4 +52,40 @@ struct JSONValueTests {
             #expect(error.description.contains("byte 6"))
         }
     }
+
+    @Test("the text writer's documents parse back to what was written: nesting, commas, escapes, nulls, empty containers")
+    func textWriter() throws {
+        var w = JSONTextWriter(capacity: 16)
+        w.openObject()
+        w.key("events")
+        w.openArray()
+        for n in 0..<3 {
+            w.element()
+            w.openObject()
+            w.key("n")
+            w.integer(Int64(n) - 1)
+            w.member("text", n == 1 ? nil : "line\n\"quoted\" \\ tab\t é \u{01}")
+            w.key("data")
+            w.value(["nested": [1, "two", .null], "empty": .object([:])])
+            w.closeObject()
+        }
+        w.closeArray()
+        w.key("none")
+        w.openArray()
+        w.closeArray()
+        w.key("ids")
+        w.openArray()
+        for id in ["a", "b"] {
+            w.element()
+            w.string(id)
+        }
+        w.closeArray()
+        w.closeObject()
+        let parsed = try JSONValue(parsing: w.text)
+        let event: (Int64, JSONValue) -> JSONValue = { n, text in
+            ["n": .integer(n), "text": text, "data": ["nested": [1, "two", .null], "empty": .object([:])]]
+        }
+        let text: JSONValue = .string("line\n\"quoted\" \\ tab\t é \u{01}")
+        #expect(parsed == ["events": [event(-1, text), event(0, .null), event(1, text)], "none": [], "ids": ["a", "b"]])
+    }
 }
