@@ -20,7 +20,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", exact: "2.8.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", exact: "2.5.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
@@ -74,10 +73,7 @@ let package = Package(
             swiftSettings: upcoming),
         .executableTarget(
             name: "debt-server",
-            dependencies: [
-                "DebtCore", "DebtServer", "LibPQ", "EmbeddedPostgres", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: ["DebtCore", "DebtServer", "LibPQ", "EmbeddedPostgres", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: upcoming),
 
         // The benchmark suite: generates an event log into a throwaway PostgreSQL and measures each hot path

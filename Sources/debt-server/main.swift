@@ -5,8 +5,6 @@ import Foundation
 import Hummingbird
 import LibPQ
 import Logging
-import NIOCore
-import NIOPosix
 
 // Process-wide setup: logging, arguments, the embedded database; everything else is DebtServer's.
 
@@ -51,10 +49,6 @@ if args.contains("-h") || args.contains("--help") {
 }
 var command = "serve"
 if let first = args.first, !first.hasPrefix("-") { command = args.removeFirst() }
-// The server's tasks run on its event loops rather than on the concurrency runtime's own thread pool:
-// a request's handler, its database statements and its response then hand over without waking a thread
-// of another pool at every step (measured in BENCHMARKS.md). Before anything else is started.
-if command == "serve" { NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() }
 var subcommand: String?
 if command == "dev" || command == "users" {
     guard let s = args.first, !s.hasPrefix("-") else { fail("'\(command)' needs a subcommand\n\(usage)", code: 2) }
