@@ -43,7 +43,7 @@ public final class Database: Sendable {
         let deadline = Deadlines.register(after: acquireTimeout) { handOver.finish() }
         defer {
             finish.finish()
-            Deadlines.shared.cancel(deadline)
+            Deadlines.cancel(deadline)
         }
         var iterator = leased.makeAsyncIterator()
         guard let connection = await iterator.next() else {
@@ -80,4 +80,6 @@ enum Deadlines {
     static func register(after delay: Duration, _ action: @escaping @Sendable () -> Void) -> Sweeper<Entry>.Ticket {
         shared.register(Entry(due: .now + delay, action: action))
     }
+
+    static func cancel(_ ticket: Sweeper<Entry>.Ticket) { shared.cancel(ticket) }
 }

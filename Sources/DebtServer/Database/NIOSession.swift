@@ -17,13 +17,8 @@ final class NIOSession: SQLSession {
         guard !connection.isClosed else { throw NIOSession.closed }
         let query = PostgresQuery(unsafeSQL: sql, binds: Self.bindings(parameters))
         return try await NIOSession.answered(on: connection, logger: logger) { [connection, logger] in
-            let rows = try await connection.query(query, logger: logger)
             var out: [[String?]] = []
-            for try await row in rows {
-                var values: [String?] = []
-                for cell in row { values.append(try cell.decode(String?.self)) }
-                out.append(values)
-            }
+            for try await row in try await connection.query(query, logger: logger) { out.append(try NIOSession.values(row)) }
             return out
         }
     }
@@ -51,6 +46,13 @@ final class NIOSession: SQLSession {
             default: return try await run(Prepared<7>(bindings: bindings))
             }
         }
+    }
+
+    /// A row as the store takes it: each column as text, nil for NULL.
+    static func values(_ row: PostgresRow) throws -> [String?] {
+        var values: [String?] = []
+        for cell in row { values.append(try cell.decode(String?.self)) }
+        return values
     }
 
     static func bindings(_ parameters: [String?]) -> PostgresBindings {
@@ -249,9 +251,5 @@ struct Prepared<let slot: Int>: PostgresPreparedStatement {
 
     func makeBindings() throws -> PostgresBindings { bindings }
 
-    func decodeRow(_ row: PostgresRow) throws -> [String?] {
-        var values: [String?] = []
-        for cell in row { values.append(try cell.decode(String?.self)) }
-        return values
-    }
+    func decodeRow(_ row: PostgresRow) throws -> [String?] { try NIOSession.values(row) }
 }
