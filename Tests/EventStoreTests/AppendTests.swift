@@ -123,6 +123,35 @@ struct AppendTests {
         #expect(try await store.stream(c.stream).events.count == 1)
     }
 
+    @Test("text with quotes, backslashes, braces, commas, NULL and control characters survives the append path")
+    func awkwardText() async throws {
+        let (url, store) = try await TestDatabase.store()
+        let user = try await store.createUser(username: "u")
+        var f = EventFactory(user: user)
+        let name = #"He said "hi", {braces} \ and \" end"#
+        let notes = "NULL"
+        let email = "zoë@例え.jp"
+        let comment = "line one\nline\ttwo, \u{1} and \\N"
+        var c = f.contactCreated(name: name, extra: ["notes": .string(notes), "email": .string(email), "comment": .string(comment), "phone": .string("")])
+        c.metadata = EventMetadata(actor: #"user:"quoted\""#, reason: "{a,b}", source: "test")
+        let t = f.transactionCreated(contact: c.aggregateID, amount: 7, extra: ["description": .string(#"}{"\,NULL"#)])
+        #expect(try await store.append([c, t], options: .client) == [.appended(position: 1), .appended(position: 2)])
+
+        // The log holds exactly what was sent: data, metadata and digest.
+        let stored = try #require(try await store.event(id: c.id))
+        #expect(stored.data == c.data)
+        #expect(stored.metadata == c.metadata)
+        #expect(try await store.event(id: t.id)?.data == t.data)
+        let db = try PQConnection(url)
+        #expect(try db.querySync("SELECT encode(digest, 'hex') FROM events ORDER BY position", []) == [[hexString(c.digest)], [hexString(t.digest)]])
+        // And so do the projections: "NULL" is a string, the empty phone is empty, not missing.
+        let row = try db.querySync(
+            "SELECT name, notes, email, comment, phone, (phone IS NULL)::text, (username IS NULL)::text FROM contacts_projection WHERE id = $1::uuid",
+            [c.aggregateID.description])
+        #expect(row == [[name, notes, email, comment, "", "false", "true"]])
+        #expect(try db.querySync("SELECT description FROM transactions_projection", []) == [[#"}{"\,NULL"#]])
+    }
+
     @Test("every append NOTIFYs its user and position on commit")
     func notify() async throws {
         let (url, store) = try await TestDatabase.store()

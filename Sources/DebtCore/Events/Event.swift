@@ -70,5 +70,31 @@ public struct Event: Sendable, Hashable {
 
     /// SHA-256 of `contractJSON.canonicalText`: the event's digest in the sync hash, and what decides
     /// whether a re-sent id carries "the same data".
-    public var digest: [UInt8] { SHA256.hash(contractJSON.canonicalText.utf8) }
+    public var digest: [UInt8] {
+        var text: [UInt8] = []
+        writeCanonicalContract(into: &text)
+        return SHA256.hash(text)
+    }
+
+    /// Writes `contractJSON.canonicalText` without building the object: its seven keys in their sorted
+    /// order (by UTF-8 bytes), `event_data` sorted as `canonicalText` sorts it. A sync push digests every
+    /// event it receives, and building and sorting the envelope's dictionary was most of that work.
+    func writeCanonicalContract(into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + 192)
+        out.append(contentsOf: #"{"aggregate_id":""#.utf8)
+        out.append(contentsOf: aggregateID.description.utf8)
+        out.append(contentsOf: #"","aggregate_type":"#.utf8)
+        JSONValue.writeString(aggregateType.rawValue, into: &out)
+        out.append(contentsOf: #","event_data":"#.utf8)
+        JSONValue.object(data).writeCanonical(into: &out)
+        out.append(contentsOf: #","event_type":"#.utf8)
+        JSONValue.writeString(eventType.rawValue, into: &out)
+        out.append(contentsOf: #","id":""#.utf8)
+        out.append(contentsOf: id.description.utf8)
+        out.append(contentsOf: #"","timestamp":"#.utf8)
+        JSONValue.writeString(timestamp.description, into: &out)
+        out.append(contentsOf: #","version":"#.utf8)
+        out.append(contentsOf: String(version).utf8)
+        out.append(UInt8(ascii: "}"))
+    }
 }

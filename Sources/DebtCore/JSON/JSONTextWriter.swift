@@ -1,5 +1,5 @@
 /// Writes JSON text straight into bytes, for documents the program assembles from fields it knows (the
-/// append path's statement parameter), without building a `JSONValue` of dictionaries first: building
+/// append path's notification payloads), without building a `JSONValue` of dictionaries first: building
 /// and hashing those dictionaries was a large part of a sync push's CPU. Members are written in the
 /// order given; the caller writes each key once and calls `element()` before each array element.
 struct JSONTextWriter {

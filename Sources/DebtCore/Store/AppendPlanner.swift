@@ -49,6 +49,8 @@ public struct AppendPlan: Sendable {
     public var outcomes: [AppendOutcome] = []
     /// New events in position order, positions and recorded times assigned.
     public var appended: [Event] = []
+    /// The digest of each appended event, in the same order (computed once, by the planner).
+    public var digests: [[UInt8]] = []
     /// The final state of every stream an appended event touched; nil removes the projection row.
     public var states: [StreamID: AggregateState?] = [:]
     /// Contacts whose balance must be recomputed from their transactions.
@@ -129,6 +131,7 @@ public struct AppendPlanner: Sendable {
             plan.syncHashes[user] = hash
             seen[event.id] = (digest, position)
             plan.appended.append(event)
+            plan.digests.append(digest)
             plan.states[event.stream] = .some(newState)
             plan.outcomes.append(.appended(position: position))
         }

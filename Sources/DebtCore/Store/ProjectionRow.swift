@@ -1,7 +1,8 @@
 /// Projection rows, and the SQL that writes them. A row is its text values in column order: COPY takes
-/// them as they are (rebuild, verify), set-based upserts as a JSON record (append path, catch-up), which
-/// `jsonb_to_recordset` converts with each column type's input function. The live append path and a
-/// rebuild into shadow tables use the same statements with other table names.
+/// them as they are (rebuild, verify), the append path as one array parameter per column (`unnest`),
+/// set-based upserts elsewhere (catch-up) as a JSON record, which `jsonb_to_recordset` converts with each
+/// column type's input function. The live tables and a rebuild's shadow tables use the same statements
+/// with other table names.
 public enum ProjectionRow {
     static func text(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
 
@@ -43,62 +44,65 @@ public enum ProjectionRow {
         ]
     }
 
+    /// The SQL types of `contactColumns` and `transactionColumns`, in the same order.
+    static let contactTypes = [
+        "uuid", "uuid", "text", "text", "text", "text", "text", "text", "boolean", "bigint", "timestamptz", "timestamptz", "bigint",
+    ]
+    static let transactionTypes = [
+        "uuid", "uuid", "uuid", "bigint", "text", "text", "text", "text", "text", "text", "text", "bigint", "boolean", "bigint",
+        "timestamptz", "timestamptz", "bigint",
+    ]
+
     /// Upserts contact rows from `source` (a JSON array, `$1` by default); `balance` is left to
     /// `recomputeBalances`.
     public static func upsertContacts(into table: String, from source: String = "$1::jsonb") -> String {
-        insertContacts(into: table, from: source) + contactConflict
+        insertContacts(into: table, from: source) + conflict(contactColumns)
     }
 
     public static func upsertTransactions(into table: String, from source: String = "$1::jsonb") -> String {
-        insertTransactions(into: table, from: source) + transactionConflict
+        insertTransactions(into: table, from: source) + conflict(transactionColumns)
+    }
+
+    /// Upserts contact rows given as one array parameter per column, `$first` onwards in
+    /// `contactColumns` order (`contactTypes.count` parameters; see `SQLArrayLiteral`).
+    static func upsertContacts(into table: String, arraysFrom first: Int) -> String {
+        insert(into: table, contactColumns, from: unnest(contactColumns, contactTypes, from: first)) + conflict(contactColumns)
+    }
+
+    static func upsertTransactions(into table: String, arraysFrom first: Int) -> String {
+        insert(into: table, transactionColumns, from: unnest(transactionColumns, transactionTypes, from: first))
+            + conflict(transactionColumns)
     }
 
     /// Inserts contact rows from `source` (a JSON array); `upsertContacts` adds the conflict clause.
     public static func insertContacts(into table: String, from source: String = "$1::jsonb") -> String {
-        """
-        INSERT INTO \(table) (id, user_id, name, username, phone, email, notes, comment, is_deleted, version,
-                              created_at, updated_at, last_position)
-        SELECT id, user_id, name, username, phone, email, notes, comment, is_deleted, version,
-               created_at, updated_at, last_position
-          FROM jsonb_to_recordset(\(source)) AS x(id uuid, user_id uuid, name text, username text, phone text,
-               email text, notes text, comment text, is_deleted boolean, version bigint, created_at timestamptz,
-               updated_at timestamptz, last_position bigint)
-        """
+        insert(into: table, contactColumns, from: recordset(source, contactColumns, contactTypes))
     }
-
-    static let contactConflict = """
-
-        ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, name = EXCLUDED.name,
-               username = EXCLUDED.username, phone = EXCLUDED.phone, email = EXCLUDED.email, notes = EXCLUDED.notes,
-               comment = EXCLUDED.comment, is_deleted = EXCLUDED.is_deleted, version = EXCLUDED.version,
-               created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
-               last_position = EXCLUDED.last_position
-        """
 
     public static func insertTransactions(into table: String, from source: String = "$1::jsonb") -> String {
-        """
-        INSERT INTO \(table) (id, user_id, contact_id, amount, direction, type, currency, description,
-                              transaction_date, due_date, comment, contribution, is_deleted, version, created_at,
-                              updated_at, last_position)
-        SELECT id, user_id, contact_id, amount, direction, type, currency, description, transaction_date,
-               due_date, comment, contribution, is_deleted, version, created_at, updated_at, last_position
-          FROM jsonb_to_recordset(\(source)) AS x(id uuid, user_id uuid, contact_id uuid, amount bigint,
-               direction text, type text, currency text, description text, transaction_date text, due_date text,
-               comment text, contribution bigint, is_deleted boolean, version bigint, created_at timestamptz,
-               updated_at timestamptz, last_position bigint)
-        """
+        insert(into: table, transactionColumns, from: recordset(source, transactionColumns, transactionTypes))
     }
 
-    static let transactionConflict = """
+    static func insert(into table: String, _ columns: [String], from records: String) -> String {
+        let list = columns.joined(separator: ", ")
+        return "INSERT INTO \(table) (\(list))\nSELECT \(list)\n  FROM \(records)"
+    }
 
-        ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, contact_id = EXCLUDED.contact_id,
-               amount = EXCLUDED.amount, direction = EXCLUDED.direction, type = EXCLUDED.type,
-               currency = EXCLUDED.currency, description = EXCLUDED.description,
-               transaction_date = EXCLUDED.transaction_date, due_date = EXCLUDED.due_date,
-               comment = EXCLUDED.comment, contribution = EXCLUDED.contribution, is_deleted = EXCLUDED.is_deleted,
-               version = EXCLUDED.version, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
-               last_position = EXCLUDED.last_position
-        """
+    /// A FROM item of the records of a JSON array, converted with each column type's input function.
+    static func recordset(_ source: String, _ columns: [String], _ types: [String]) -> String {
+        "jsonb_to_recordset(\(source)) AS x(" + zip(columns, types).map { "\($0) \($1)" }.joined(separator: ", ") + ")"
+    }
+
+    /// A FROM item of parallel array parameters, one per column, `$first` onwards.
+    static func unnest(_ columns: [String], _ types: [String], from first: Int) -> String {
+        "unnest(" + types.enumerated().map { "$\(first + $0)::\($1)[]" }.joined(separator: ", ") + ") AS x("
+            + columns.joined(separator: ", ") + ")"
+    }
+
+    /// Every column but the key takes the new row's value.
+    static func conflict(_ columns: [String]) -> String {
+        "\n ON CONFLICT (id) DO UPDATE SET " + columns.dropFirst().map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+    }
 
     /// Sets the balance of the contacts in `$1` (a uuid array) to the sum of their transactions'
     /// contributions; the rule for a contribution is `TransactionState.contribution`, stored per row.

@@ -21,6 +21,23 @@ struct SyncHashTests {
         #expect(hexString(SyncHashTests.event.digest) == "d78fb342a464190a024caa20b9b734f68dc194e7446b557990dbc4afa45f96f2")
     }
 
+    @Test("the digest written field by field equals SHA-256 of contractJSON's canonical text", arguments: [
+        [:],
+        ["name": "A"],
+        ["z": 1, "a": ["b": [1, 2.5, nil, true]], "é": "\u{7}\n\\\"", "A": -9_007_199_254_740_993],
+        ["undone_event_id": "0b7e5c1a-3f2d-4c8e-a1b2-c3d4e5f60718", "": "", "aa": ["x": ["y": "例"]]],
+    ] as [[String: JSONValue]])
+    func digestMatchesContractJSON(data: [String: JSONValue]) {
+        for (type, version) in [(EventType.created, Int64(1)), (.undo, 12_345_678_901)] {
+            var e = SyncHashTests.event
+            e.data = data
+            e.eventType = type
+            e.version = version
+            e.aggregateType = .transaction
+            #expect(e.digest == SHA256.hash(e.contractJSON.canonicalText.utf8))
+        }
+    }
+
     @Test("the hash is the sum of digests mod 2^256: equal digests do not cancel")
     func sum() {
         var h = SyncHash()
