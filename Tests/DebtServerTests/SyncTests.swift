@@ -14,12 +14,25 @@ struct SyncTests {
         let t = f.make(.transaction, .random(), .created, ["contact_id": .string(contact.description), "amount": 1200, "direction": "lent"], 1)
         let stale = f.make(.contact, contact, .updated, ["name": "G"], 5)
         let invalid = f.make(.transaction, .random(), .created, ["contact_id": .string(contact.description), "amount": -1, "direction": "lent"], 1)
-        let batch: JSONValue = .array([c, t, stale, invalid].map(\.contractJSON) + [.object(["id": "garbage"])])
+        let oddID: JSONValue = ["b": [1, "x"], "a": nil]
+        let batch: JSONValue = .array([c, t, stale, invalid].map(\.contractJSON) + [.object(["id": "garbage"]), .object(["id": oddID])])
         let r = try await s.request("POST", "/api/sync/events", token: token, json: batch)
         #expect(r.status == 200)
         #expect(r.json["accepted"] == .array([.string(c.id.description), .string(t.id.description)]))
-        #expect(r.json["conflicts"] == .array([.string(stale.id.description), .string(invalid.id.description), "garbage"]))
-        #expect(r.json["results"]?.arrayValue?[2]["reason"]?.stringValue?.contains("version conflict") == true)
+        #expect(r.json["conflicts"] == .array([.string(stale.id.description), .string(invalid.id.description), "garbage", oddID]))
+        let results = r.json["results"]?.arrayValue ?? []
+        #expect(results.count == 6)
+        #expect(results.prefix(2) == [
+            ["id": .string(c.id.description), "status": "accepted", "position": 1, "reason": nil],
+            ["id": .string(t.id.description), "status": "accepted", "position": 2, "reason": nil],
+        ])
+        #expect(results[2]["reason"]?.stringValue?.contains("version conflict") == true)
+        #expect(results[2]["status"] == "conflict" && results[2]["position"] == .null)
+        #expect(results[3]["reason"]?.stringValue?.contains("amount") == true)
+        #expect(results[4].objectValue?.keys.sorted() == ["id", "reason", "status"] && results[4]["id"] == "garbage")
+        #expect(results[5]["id"] == oddID)
+        // The answer is canonical JSON (sorted keys, no white space), as every answer of the server is.
+        #expect(r.body == r.json.canonicalText)
 
         let again = try await s.request("POST", "/api/sync/events", token: token, json: .array([c.contractJSON, t.contractJSON]))
         #expect(again.json["accepted"]?.arrayValue?.count == 2)

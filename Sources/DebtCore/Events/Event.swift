@@ -82,7 +82,7 @@ public struct Event: Sendable, Hashable {
     func writeCanonicalContract(into out: inout [UInt8]) {
         out.reserveCapacity(out.count + 192)
         out.append(contentsOf: #"{"aggregate_id":""#.utf8)
-        out.append(contentsOf: aggregateID.description.utf8)
+        aggregateID.write(into: &out)
         out.append(contentsOf: #"","aggregate_type":"#.utf8)
         JSONValue.writeString(aggregateType.rawValue, into: &out)
         out.append(contentsOf: #","event_data":"#.utf8)
@@ -90,7 +90,7 @@ public struct Event: Sendable, Hashable {
         out.append(contentsOf: #","event_type":"#.utf8)
         JSONValue.writeString(eventType.rawValue, into: &out)
         out.append(contentsOf: #","id":""#.utf8)
-        out.append(contentsOf: id.description.utf8)
+        id.write(into: &out)
         out.append(contentsOf: #"","timestamp":"#.utf8)
         JSONValue.writeString(timestamp.description, into: &out)
         out.append(contentsOf: #","version":"#.utf8)

@@ -26,6 +26,9 @@ struct JSONParser {
     let bytes: [UInt8]
     var index = 0
     var depth = 0
+    /// The members of the objects being parsed, innermost last: an object's dictionary is built once
+    /// its size is known (growing it member by member rehashed it several times per object).
+    var members: [(key: String, value: JSONValue, offset: Int)] = []
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -78,12 +81,13 @@ struct JSONParser {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return .object([:])
         }
+        let base = members.count
+        defer { members.removeSubrange(base...) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a key") }
@@ -94,15 +98,18 @@ struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            if members.updateValue(value, forKey: key) != nil {
-                throw JSONParseError(message: "duplicate key \"\(key)\"", offset: keyOffset)
-            }
+            members.append((key, value, keyOffset))
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; break }
             throw fail("expected ',' or '}'")
         }
+        var object = [String: JSONValue](minimumCapacity: members.count - base)
+        for m in members[base...] where object.updateValue(m.value, forKey: m.key) != nil {
+            throw JSONParseError(message: "duplicate key \"\(m.key)\"", offset: m.offset)
+        }
+        return .object(object)
     }
 
     mutating func parseArray() throws(JSONParseError) -> JSONValue {
@@ -128,6 +135,24 @@ struct JSONParser {
 
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
+        // Most strings have no escape: find the closing quote and take the bytes between as they are.
+        let start = index
+        let end: Int? = bytes.withUnsafeBufferPointer { b in
+            var i = start
+            while i < b.count {
+                let c = b[i]
+                if c == UInt8(ascii: "\"") { return i }
+                if c == UInt8(ascii: "\\") || c < 0x20 { return nil }
+                i += 1
+            }
+            return nil
+        }
+        if let end {
+            index = end + 1
+            let s = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
+            guard let s else { throw fail("string is not valid UTF-8") }
+            return s
+        }
         var out: [UInt8] = []
         while index < bytes.count {
             let b = bytes[index]

@@ -22,11 +22,17 @@ public struct Identifier: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// Parses `8-4-4-4-12` hexadecimal text; nil for anything else.
     public init?(_ text: some StringProtocol) {
-        let utf8 = Array(text.utf8)
+        let parsed = text.utf8.withContiguousStorageIfAvailable { Identifier.parse($0) } ?? Array(text.utf8).withUnsafeBufferPointer { Identifier.parse($0) }
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    private static func parse(_ utf8: UnsafeBufferPointer<UInt8>) -> Identifier? {
         guard utf8.count == 36 else { return nil }
         var value: (UInt64, UInt64) = (0, 0)
         var nibbles = 0
-        for (i, c) in utf8.enumerated() {
+        for i in 0..<36 {
+            let c = utf8[i]
             if i == 8 || i == 13 || i == 18 || i == 23 {
                 guard c == UInt8(ascii: "-") else { return nil }
                 continue
@@ -41,28 +47,39 @@ public struct Identifier: Sendable, Hashable, Comparable, CustomStringConvertibl
             if nibbles < 16 { value.0 = value.0 << 4 | d } else { value.1 = value.1 << 4 | d }
             nibbles += 1
         }
-        self.init(high: value.0, low: value.1)
+        return Identifier(high: value.0, low: value.1)
     }
 
     public var description: String {
-        String(unsafeUninitializedCapacity: 36) { b in
-            var n = 0
-            for word in [high, low] {
-                var shift: UInt64 = 60
-                while true {
-                    if n == 8 || n == 13 || n == 18 || n == 23 {
-                        b[n] = 45  // "-"
-                        n += 1
-                    }
-                    let digit = UInt8(truncatingIfNeeded: (word >> shift) & 0xF)
-                    b[n] = digit < 10 ? 48 + digit : 87 + digit
+        String(unsafeUninitializedCapacity: 36) { write(into: $0) }
+    }
+
+    /// Appends the canonical text's 36 bytes (no String in between: the append path writes thousands).
+    public func write(into out: inout [UInt8]) {
+        let n = out.count
+        out.append(contentsOf: repeatElement(0, count: 36))
+        out.withUnsafeMutableBufferPointer { b in _ = write(into: UnsafeMutableBufferPointer(rebasing: b[n..<(n + 36)])) }
+    }
+
+    private func write(into b: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var n = 0
+        func put(_ word: UInt64) {
+            var shift: UInt64 = 60
+            while true {
+                if n == 8 || n == 13 || n == 18 || n == 23 {
+                    b[n] = 45  // "-"
                     n += 1
-                    if shift == 0 { break }
-                    shift -= 4
                 }
+                let digit = UInt8(truncatingIfNeeded: (word >> shift) & 0xF)
+                b[n] = digit < 10 ? 48 + digit : 87 + digit
+                n += 1
+                if shift == 0 { break }
+                shift -= 4
             }
-            return n
         }
+        put(high)
+        put(low)
+        return n
     }
 
     public static func < (a: Identifier, b: Identifier) -> Bool { (a.high, a.low) < (b.high, b.low) }

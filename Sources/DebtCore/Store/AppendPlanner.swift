@@ -72,13 +72,14 @@ public struct AppendPlanner: Sendable {
 
     public init(options: AppendOptions) { self.options = options }
 
-    public func plan(_ batch: [Event], snapshot: AppendSnapshot) -> AppendPlan {
+    /// `digests`, when given, are the batch's events' digests in order (computed ahead of time).
+    public func plan(_ batch: [Event], snapshot: AppendSnapshot, digests: [[UInt8]]? = nil) -> AppendPlan {
         var plan = AppendPlan()
         var s = snapshot
         var seen: [Identifier: (digest: [UInt8], position: Int64)] = [:]
         var position = s.headPosition
-        for var event in batch {
-            let digest = event.digest
+        for (index, var event) in batch.enumerated() {
+            let digest = digests?[index] ?? event.digest
             if let prior = s.existing[event.id] ?? seen[event.id] {
                 plan.outcomes.append(
                     prior.digest == digest

@@ -61,13 +61,13 @@ extension Event {
     /// `notificationJSON`, written as text (the append path writes it into its statement's document).
     func writeNotification(into doc: inout JSONTextWriter) {
         doc.openObject()
-        doc.member("user_id", userID?.description ?? "")
+        if let userID { doc.member("user_id", id: userID) } else { doc.member("user_id", "") }
         doc.key("position")
         doc.integer(position ?? 0)
         doc.member("type", notificationType)
         doc.member("event_type", fullTypeName)
-        doc.member("event_id", id.description)
-        doc.member("aggregate_id", aggregateID.description)
+        doc.member("event_id", id: id)
+        doc.member("aggregate_id", id: aggregateID)
         doc.closeObject()
     }
 }

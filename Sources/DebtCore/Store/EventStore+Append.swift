@@ -8,10 +8,14 @@ extension EventStore {
     /// Each event must carry its `userID`; its `metadata` is stored as given.
     public func append(_ batch: [Event], options: AppendOptions) async throws -> [AppendOutcome] {
         guard !batch.isEmpty else { return [] }
+        // The digests do not depend on the log: for a large batch (a sync push) another thread computes
+        // them while the lock and the snapshot take their round trips. A small one is not worth a thread
+        // (debtctl starts none for its appends).
+        let digests = batch.count >= 64 ? Task { batch.map(\.digest) } : nil
         return try await session.transaction {
             _ = try await session.queryPrepared("SELECT pg_advisory_xact_lock($1::bigint)", [String(Schema.appendLockKey)])
             let snapshot = try await readSnapshot(for: batch)
-            let plan = AppendPlanner(options: options).plan(batch, snapshot: snapshot)
+            let plan = AppendPlanner(options: options).plan(batch, snapshot: snapshot, digests: await digests?.value)
             if !plan.appended.isEmpty { try await write(plan) }
             return plan.outcomes
         }
@@ -96,13 +100,14 @@ extension EventStore {
         var events = (0..<11).map { _ in SQLArrayLiteral(capacity: 48 * n) }
         var notifications = SQLArrayLiteral(capacity: 256 * n)
         var scratch: [UInt8] = []
+        var note = JSONTextWriter(capacity: 256)
         var lastPosition: [StreamID: Int64] = [:]
         var lastRecorded: [Identifier: Int64] = [:]
         for (e, digest) in zip(plan.appended, plan.digests) {
             let position = e.position ?? 0
             events[0].append(position)
             events[1].append(e.id)
-            events[2].append(e.userID?.description)
+            if let u = e.userID { events[2].append(u) } else { events[2].append(nil as String?) }
             events[3].append(e.aggregateType.rawValue)
             events[4].append(e.aggregateID)
             events[5].append(e.eventType.rawValue)
@@ -110,8 +115,8 @@ extension EventStore {
             events[7].append(json: .object(e.data), scratch: &scratch)
             events[8].append(json: e.metadata.json, scratch: &scratch)
             events[9].append(e.timestamp.description)
-            events[10].append(hexString(digest))
-            var note = JSONTextWriter(capacity: 256)
+            events[10].append(hex: digest)
+            note.removeAll()
             e.writeNotification(into: &note)
             notifications.append(quoting: note.bytes)
             lastPosition[e.stream] = position

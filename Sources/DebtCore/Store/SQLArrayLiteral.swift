@@ -60,7 +60,17 @@ struct SQLArrayLiteral {
     /// An id: written bare (hexadecimal digits and hyphens need no quoting).
     mutating func append(_ id: Identifier) {
         separate()
-        bytes.append(contentsOf: id.description.utf8)
+        id.write(into: &bytes)
+    }
+
+    /// Bytes as lowercase hexadecimal text: written bare.
+    mutating func append(hex data: [UInt8]) {
+        separate()
+        func digit(_ d: UInt8) -> UInt8 { d < 10 ? 48 + d : 87 + d }
+        for b in data {
+            bytes.append(digit(b >> 4))
+            bytes.append(digit(b & 0xF))
+        }
     }
 
     /// A JSON value as a `jsonb` element (compact text, quoted); `scratch` is reused between calls.

@@ -112,7 +112,14 @@ extension SQLSession {
 public enum SQLText {
     /// A PostgreSQL array literal of UUIDs: `{a,b}`.
     public static func uuidArray(_ ids: some Sequence<Identifier>) -> String {
-        "{" + ids.map(\.description).joined(separator: ",") + "}"
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(37 * ids.underestimatedCount + 2)
+        for id in ids {
+            if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+            id.write(into: &bytes)
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Microseconds since the epoch of a timestamptz column, as text (exact, session-independent).

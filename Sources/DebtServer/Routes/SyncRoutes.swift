@@ -46,42 +46,79 @@ struct SyncRoutes {
             }
             guard items.count <= Limits.batchSize else { throw APIError(.contentTooLarge, "at most \(Limits.batchSize) events per request") }
             var events: [Event] = []
-            var results: [JSONValue?] = []
+            // Per item: nil for an event that went to the append path, else why it was refused.
+            var refusals: [(id: JSONValue, reason: String)?] = []
             for item in items {
                 do throws(ValidationError) {
                     var e = try Event(contractJSON: item)
                     e.userID = user.id
                     e.metadata = EventMetadata(actor: user.actor, source: "sync")
                     events.append(e)
-                    results.append(nil)
+                    refusals.append(nil)
                 } catch {
-                    results.append(.object(["id": item["id"] ?? .null, "status": "conflict", "reason": .string(error.description)]))
+                    refusals.append((item["id"] ?? .null, error.description))
                 }
             }
             let outcomes = try await services.appends.append(events, options: user.isAdmin ? .admin : .client)
-            var accepted: [JSONValue] = []
-            var conflicts: [JSONValue] = []
-            var detail: [JSONValue] = []
-            var next = 0
-            for r in results {
-                if let r {
-                    conflicts.append(r["id"] ?? .null)
-                    detail.append(r)
-                    continue
-                }
-                let e = events[next]
-                let o = outcomes[next]
-                next += 1
-                let id = JSONValue.string(e.id.description)
-                if o.isAccepted { accepted.append(id) } else { conflicts.append(id) }
-                detail.append(.object([
-                    "id": id, "status": .string(o.isAccepted ? "accepted" : "conflict"),
-                    "position": o.position.map { .integer($0) } ?? .null,
-                    "reason": o.isAccepted ? .null : .string(SyncRoutes.clientMessage(o)),
-                ]))
-            }
-            return .json(["accepted": .array(accepted), "conflicts": .array(conflicts), "results": .array(detail)])
+            return .json(text: SyncRoutes.pushAnswer(refusals: refusals, events: events, outcomes: outcomes))
         }
+    }
+
+    /// The answer to a push, `{"accepted", "conflicts", "results"}`, written as canonical text (keys
+    /// sorted) directly: as a `JSONValue` it was 500 small dictionaries, built, sorted and serialized.
+    static func pushAnswer(refusals: [(id: JSONValue, reason: String)?], events: [Event], outcomes: [AppendOutcome]) -> [UInt8] {
+        var w = JSONTextWriter(capacity: 160 * refusals.count + 64)
+        func eachItem(_ body: (_ refusal: (id: JSONValue, reason: String)?, _ event: Event?, _ outcome: AppendOutcome?) -> Void) {
+            var next = 0
+            for r in refusals {
+                if let r { body(r, nil, nil); continue }
+                body(nil, events[next], outcomes[next])
+                next += 1
+            }
+        }
+        w.openObject()
+        w.key("accepted")
+        w.openArray()
+        eachItem { _, e, o in
+            guard let e, let o, o.isAccepted else { return }
+            w.element()
+            w.string(e.id.description)
+        }
+        w.closeArray()
+        w.key("conflicts")
+        w.openArray()
+        eachItem { r, e, o in
+            if let r {
+                w.element()
+                w.canonical(r.id)
+            } else if let e, let o, !o.isAccepted {
+                w.element()
+                w.string(e.id.description)
+            }
+        }
+        w.closeArray()
+        w.key("results")
+        w.openArray()
+        eachItem { r, e, o in
+            w.element()
+            w.openObject()
+            if let r {
+                w.key("id")
+                w.canonical(r.id)
+                w.member("reason", r.reason)
+                w.member("status", "conflict")
+            } else if let e, let o {
+                w.member("id", e.id.description)
+                w.key("position")
+                if let p = o.position { w.integer(p) } else { w.string(nil) }
+                w.member("reason", o.isAccepted ? nil : SyncRoutes.clientMessage(o))
+                w.member("status", o.isAccepted ? "accepted" : "conflict")
+            }
+            w.closeObject()
+        }
+        w.closeArray()
+        w.closeObject()
+        return w.bytes
     }
 
     /// A refusal as a client may see it: another user's stream reads as not found.

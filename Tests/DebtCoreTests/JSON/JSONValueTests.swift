@@ -42,6 +42,23 @@ struct JSONValueTests {
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: deep) }
     }
 
+    @Test("nested objects keep their own members; a duplicate is found at its own level, with its offset")
+    func nestedMembers() throws {
+        let v = try JSONValue(parsing: #"{"x":{"x":1,"y":{"x":[{"x":2},{}],"z":"a\"b"}},"y":3,"": {"":""}}"#)
+        #expect(v == ["x": ["x": 1, "y": ["x": [["x": 2], [:]], "z": "a\"b"]], "y": 3, "": ["": ""]])
+        do {
+            _ = try JSONValue(parsing: #"{"a":{"b":1,"c":{"b":2},"b":3}}"#)
+            Issue.record("parsed")
+        } catch {
+            #expect(error.message == #"duplicate key "b""#)
+            #expect(error.offset == 24)
+        }
+        // Bytes that are not UTF-8 are refused, escaped or not.
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: [0x22, 0xC3, 0x28, 0x22]) }
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: [0x22, 0x5C, 0x6E, 0xFF, 0x22]) }
+        #expect(try JSONValue(parsing: Array(#""tab\tand é""#.utf8)) == .string("tab\tand é"))
+    }
+
     @Test("errors say where")
     func errorOffset() {
         do {

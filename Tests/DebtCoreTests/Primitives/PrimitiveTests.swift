@@ -13,6 +13,14 @@ struct PrimitiveTests {
         let r = Identifier.random()
         #expect(Identifier(r.description) == r)
         #expect(Array(r.description.utf8)[14] == UInt8(ascii: "4"))
+        // Written into bytes, after what is there, exactly as described; parsed from a Substring too.
+        var bytes = Array("x".utf8)
+        id.write(into: &bytes)
+        #expect(bytes == Array("x0b7e5c1a-3f2d-4c8e-a1b2-c3d4e5f60718".utf8))
+        #expect(Identifier(high: 0, low: .max).description == "00000000-0000-0000-ffff-ffffffffffff")
+        #expect(Identifier("[0b7e5c1a-3f2d-4c8e-a1b2-c3d4e5f60718]".dropFirst().dropLast()) == id)
+        #expect(Identifier("0b7e5c1a-3f2d-4c8e-a1b2-c3d4e5f60718 ") == nil)
+        #expect(Identifier("0b7e5c1a+3f2d-4c8e-a1b2-c3d4e5f60718") == nil)
     }
 
     @Test(
