@@ -41,6 +41,11 @@ public struct JSONTextWriter {
     /// A member whose value is an id, written without a String in between.
     public mutating func member(_ k: String, id: Identifier) {
         key(k)
+        self.id(id)
+    }
+
+    /// An id as a string value.
+    public mutating func id(_ id: Identifier) {
         bytes.append(UInt8(ascii: "\""))
         id.write(into: &bytes)
         bytes.append(UInt8(ascii: "\""))

@@ -67,58 +67,47 @@ struct SyncRoutes {
     /// The answer to a push, `{"accepted", "conflicts", "results"}`, written as canonical text (keys
     /// sorted) directly: as a `JSONValue` it was 500 small dictionaries, built, sorted and serialized.
     static func pushAnswer(refusals: [(id: JSONValue, reason: String)?], events: [Event], outcomes: [AppendOutcome]) -> [UInt8] {
-        var w = JSONTextWriter(capacity: 160 * refusals.count + 64)
-        func eachItem(_ body: (_ refusal: (id: JSONValue, reason: String)?, _ event: Event?, _ outcome: AppendOutcome?) -> Void) {
-            var next = 0
-            for r in refusals {
-                if let r { body(r, nil, nil); continue }
-                body(nil, events[next], outcomes[next])
+        // One pass writes the three arrays side by side; the object is assembled around them last.
+        var accepted = JSONTextWriter(capacity: 40 * events.count + 2)
+        var conflicts = JSONTextWriter(capacity: 64)
+        var results = JSONTextWriter(capacity: 160 * refusals.count + 2)
+        accepted.openArray()
+        conflicts.openArray()
+        results.openArray()
+        var next = 0
+        for refusal in refusals {
+            results.element()
+            results.openObject()
+            if let refusal {
+                conflicts.element()
+                conflicts.canonical(refusal.id)
+                results.key("id")
+                results.canonical(refusal.id)
+                results.member("reason", refusal.reason)
+                results.member("status", "conflict")
+            } else {
+                let (e, o) = (events[next], outcomes[next])
                 next += 1
+                if o.isAccepted {
+                    accepted.element()
+                    accepted.id(e.id)
+                } else {
+                    conflicts.element()
+                    conflicts.id(e.id)
+                }
+                results.member("id", id: e.id)
+                results.key("position")
+                if let p = o.position { results.integer(p) } else { results.string(nil) }
+                results.member("reason", o.isAccepted ? nil : SyncRoutes.clientMessage(o))
+                results.member("status", o.isAccepted ? "accepted" : "conflict")
             }
+            results.closeObject()
         }
-        w.openObject()
-        w.key("accepted")
-        w.openArray()
-        eachItem { _, e, o in
-            guard let e, let o, o.isAccepted else { return }
-            w.element()
-            w.string(e.id.description)
-        }
-        w.closeArray()
-        w.key("conflicts")
-        w.openArray()
-        eachItem { r, e, o in
-            if let r {
-                w.element()
-                w.canonical(r.id)
-            } else if let e, let o, !o.isAccepted {
-                w.element()
-                w.string(e.id.description)
-            }
-        }
-        w.closeArray()
-        w.key("results")
-        w.openArray()
-        eachItem { r, e, o in
-            w.element()
-            w.openObject()
-            if let r {
-                w.key("id")
-                w.canonical(r.id)
-                w.member("reason", r.reason)
-                w.member("status", "conflict")
-            } else if let e, let o {
-                w.member("id", e.id.description)
-                w.key("position")
-                if let p = o.position { w.integer(p) } else { w.string(nil) }
-                w.member("reason", o.isAccepted ? nil : SyncRoutes.clientMessage(o))
-                w.member("status", o.isAccepted ? "accepted" : "conflict")
-            }
-            w.closeObject()
-        }
-        w.closeArray()
-        w.closeObject()
-        return w.bytes
+        accepted.closeArray()
+        conflicts.closeArray()
+        results.closeArray()
+        return Array(#"{"accepted":"#.utf8) + accepted.bytes + Array(#","conflicts":"#.utf8) + conflicts.bytes
+            + Array(#","results":"#.utf8) + results.bytes + [UInt8(ascii: "}")]
     }
 
     /// A refusal as a client may see it: another user's stream reads as not found.
