@@ -137,19 +137,25 @@ struct JSONParser {
         index += 1  // opening quote
         // Most strings have no escape: find the closing quote and take the bytes between as they are.
         let start = index
+        var ascii = true
         let end: Int? = bytes.withUnsafeBufferPointer { b in
             var i = start
             while i < b.count {
                 let c = b[i]
                 if c == UInt8(ascii: "\"") { return i }
                 if c == UInt8(ascii: "\\") || c < 0x20 { return nil }
+                if c >= 0x80 { ascii = false }
                 i += 1
             }
             return nil
         }
         if let end {
             index = end + 1
-            let s = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
+            // ASCII is valid UTF-8 as it is; only other text needs validating (which is also slower).
+            let s = bytes.withUnsafeBufferPointer { b in
+                let text = UnsafeBufferPointer(rebasing: b[start..<end])
+                return ascii ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self)
+            }
             guard let s else { throw fail("string is not valid UTF-8") }
             return s
         }

@@ -51,35 +51,26 @@ public struct Identifier: Sendable, Hashable, Comparable, CustomStringConvertibl
     }
 
     public var description: String {
-        String(unsafeUninitializedCapacity: 36) { write(into: $0) }
+        String(unsafeUninitializedCapacity: 36) { b in
+            for n in 0..<36 { b[n] = byte(n) }
+            return 36
+        }
     }
 
     /// Appends the canonical text's 36 bytes (no String in between: the append path writes thousands).
     public func write(into out: inout [UInt8]) {
-        let n = out.count
-        out.append(contentsOf: repeatElement(0, count: 36))
-        out.withUnsafeMutableBufferPointer { b in _ = write(into: UnsafeMutableBufferPointer(rebasing: b[n..<(n + 36)])) }
+        out.reserveCapacity(out.count + 36)
+        for n in 0..<36 { out.append(byte(n)) }
     }
 
-    private func write(into b: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        var n = 0
-        func put(_ word: UInt64) {
-            var shift: UInt64 = 60
-            while true {
-                if n == 8 || n == 13 || n == 18 || n == 23 {
-                    b[n] = 45  // "-"
-                    n += 1
-                }
-                let digit = UInt8(truncatingIfNeeded: (word >> shift) & 0xF)
-                b[n] = digit < 10 ? 48 + digit : 87 + digit
-                n += 1
-                if shift == 0 { break }
-                shift -= 4
-            }
-        }
-        put(high)
-        put(low)
-        return n
+    /// Byte `n` of the canonical text: lowercase hexadecimal digits, hyphens at 8, 13, 18 and 23.
+    @inline(__always)
+    private func byte(_ n: Int) -> UInt8 {
+        if n == 8 || n == 13 || n == 18 || n == 23 { return UInt8(ascii: "-") }
+        let digit = n - (n > 23 ? 4 : n > 18 ? 3 : n > 13 ? 2 : n > 8 ? 1 : 0)
+        let word = digit < 16 ? high : low
+        let d = UInt8(truncatingIfNeeded: word >> UInt64(60 - 4 * (digit & 15))) & 0xF
+        return d < 10 ? 48 + d : 87 + d
     }
 
     public static func < (a: Identifier, b: Identifier) -> Bool { (a.high, a.low) < (b.high, b.low) }

@@ -105,8 +105,10 @@ public enum EventValidator {
     }
 
     static func checkSizes(_ data: [String: JSONValue]) throws(ValidationError) {
+        // The compact text has the canonical text's bytes in another member order: the same size,
+        // without sorting every object's keys.
         var bytes: [UInt8] = []
-        JSONValue.object(data).writeCanonical(into: &bytes)
+        JSONValue.object(data).writeCompact(into: &bytes)
         if bytes.count > Limits.eventDataBytes {
             throw ValidationError("event_data", "is \(bytes.count) bytes, more than the limit of \(Limits.eventDataBytes)")
         }

@@ -111,4 +111,18 @@ struct EventValidationTests {
             #expect(error.message.contains("limit"))
         }
     }
+
+    @Test("the size limit counts the canonical text's bytes: exactly the limit passes, one byte more does not")
+    func sizeBoundary() throws {
+        var data: [String: JSONValue] = ["name": "Ä \"quoted\""]
+        for i in 0..<34 { data["k\(i)"] = .string(String(repeating: "é", count: 950)) }
+        let size = JSONValue.object(data).canonicalText.utf8.count
+        let pad = Limits.eventDataBytes - size - #","zz":"""#.utf8.count
+        #expect(pad > 0 && pad < 2000)
+        data["zz"] = .string(String(repeating: "y", count: pad))
+        #expect(JSONValue.object(data).canonicalText.utf8.count == Limits.eventDataBytes)
+        try EventValidator.validate(Self.event(.contact, .created, data))
+        data["zz"] = .string(String(repeating: "y", count: pad + 1))
+        #expect(throws: ValidationError.self) { try EventValidator.validate(Self.event(.contact, .created, data)) }
+    }
 }
