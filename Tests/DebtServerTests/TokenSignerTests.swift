@@ -18,6 +18,25 @@ struct TokenSignerTests {
         #expect(String(decoding: header, as: UTF8.self) == #"{"alg":"HS256","typ":"JWT"}"#)
     }
 
+    @Test("a verified token is remembered: it still expires, and a changed one is checked afresh")
+    func remembered() throws {
+        let token = signer.sign(claims)
+        #expect(signer.verified.claims(of: token) == nil)
+        #expect(try signer.verify(token, now: 1_500) == claims)
+        #expect(signer.verified.claims(of: token) == claims)
+        #expect(try signer.verify(token, now: 1_999) == claims)
+        #expect(throws: TokenSigner.Failure.expired) { try signer.verify(token, now: 2_000) }
+        let p = parts(token)
+        var signature = Array(p[2].utf8)
+        signature[3] = signature[3] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        #expect(throws: TokenSigner.Failure.badSignature) { try signer.verify(p[0] + "." + p[1] + "." + String(decoding: signature, as: UTF8.self), now: 1_500) }
+        // Refused tokens are not remembered; a full set is forgotten and refills.
+        #expect(signer.verified.count == 1)
+        let small = VerifiedTokens(capacity: 2)
+        for i in 0..<5 { small.remember("t\(i)", claims) }
+        #expect(small.count == 1 && small.claims(of: "t4") == claims && small.claims(of: "t0") == nil)
+    }
+
     @Test("a changed payload, another key's signature, another algorithm or a malformed part is refused")
     func refusals() throws {
         let token = signer.sign(claims)
