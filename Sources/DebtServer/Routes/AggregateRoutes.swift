@@ -92,7 +92,8 @@ struct AggregateRoutes {
             guard let s = given.stringValue, let id = Identifier(s) else { throw APIError.badRequest("id must be a UUID") }
             aggregateID = id
         }
-        let requestDigest = hexString(DebtCore.SHA256.hash(JSONValue.object(body).canonicalText.utf8))
+        // Only a request with an Idempotency-Key needs its digest (to tell a retry from another request).
+        let requestDigest = key == nil ? "" : hexString(DebtCore.SHA256.hash(JSONValue.object(body).canonicalText.utf8))
         if let key {
             guard (1...200).contains(key.count) else { throw APIError.badRequest("Idempotency-Key must be 1 to 200 characters") }
             if let stored = try await storedResponse(user: user, scope: scope, key: key, digest: requestDigest) { return stored }
