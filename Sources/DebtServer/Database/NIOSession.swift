@@ -106,7 +106,10 @@ final class NIOSession: SQLSession {
                             logger?.warning("a statement on a closed database connection was never answered; failed it and left it behind")
                         }
                     }
-                    return Task {
+                    // Started on the caller's thread (it runs until the statement is sent): a task
+                    // scheduled like any other waited behind the request handlers for a thread, once per
+                    // statement, which the group commit's cycle felt on every round trip.
+                    return Task.immediate {
                         let result: Result<T, any Error>
                         do { result = .success(try await operation()) } catch let error as PSQLError {
                             result = .failure(translate(error))
