@@ -77,4 +77,34 @@ struct ClosedConnectionTests {
         let result = try #require(outcome, "the transaction was not answered within 10 s")
         if case .failure(let error as SQLError) = result { #expect(error.kind == .connection) } else { Issue.record("expected a connection error, got \(result)") }
     }
+
+    @Test("a pipeline keeps its statements in order, also before its prepared statements were prepared; a failure fails the rest and is thrown")
+    func pipelineOrder() async throws {
+        let (connection, _, _) = try await connect()
+        let session = NIOSession(connection, logger: Logger(label: "test"))
+        try await session.execute("CREATE TABLE steps (n int PRIMARY KEY, sent int NOT NULL)")
+        // Each insert numbers itself after the rows before it: run out of order, n and sent would differ.
+        // Half of them prepared, under a text no other test uses: the first pipeline meets it unprepared.
+        let step = "INSERT INTO steps SELECT coalesce(max(n), 0) + 1, $1::int FROM steps RETURNING n::text, 'pipeline test'"
+        for round in 0..<2 {
+            let statements = [SQLStatement("BEGIN")] + (1...40).map { SQLStatement(step, [String(round * 40 + $0)], prepared: $0 % 2 == 0) }
+                + [SQLStatement("COMMIT")]
+            let results = try await session.pipeline(statements)
+            let numbered: [String?] = results.dropFirst().prefix(40).map { rows in rows.first?.first ?? nil }
+            let expected: [String?] = (1...40).map { String(round * 40 + $0) }
+            #expect(numbered == expected, "round \(round)")
+        }
+        #expect(try await session.query("SELECT count(*)::text, count(*) FILTER (WHERE n <> sent)::text FROM steps", []) == [["80", "0"]])
+
+        // A failure in the middle: the statements after it fail, COMMIT rolls back, nothing stays.
+        let failing = [SQLStatement("BEGIN"), SQLStatement(step, ["81"], prepared: true), SQLStatement("SELECT 1 / 0"),
+                       SQLStatement(step, ["82"]), SQLStatement("COMMIT")]
+        await #expect {
+            _ = try await session.pipeline(failing)
+        } throws: { error in
+            (error as? SQLError)?.sqlState == "22012"
+        }
+        #expect(try await session.query("SELECT count(*)::text FROM steps", []) == [["80"]])
+        try? await connection.close()
+    }
 }

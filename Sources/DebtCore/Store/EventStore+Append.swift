@@ -12,19 +12,30 @@ extension EventStore {
         // them while the lock and the snapshot take their round trips. A small one is not worth a thread
         // (debtctl starts none for its appends).
         let digests = batch.count >= 64 ? Task { batch.map(\.digest) } : nil
-        return try await session.transaction {
-            _ = try await session.queryPrepared("SELECT pg_advisory_xact_lock($1::bigint)", [String(Schema.appendLockKey)])
-            let snapshot = try await readSnapshot(for: batch)
+        // Two pipelines (`SQLSession.pipeline`): BEGIN, the lock and the snapshot; then the writes and
+        // COMMIT. Every statement is inside the transaction, so one that fails makes the ones after it
+        // fail, and COMMIT roll back.
+        do {
+            let opened = try await session.pipeline([
+                SQLStatement("BEGIN"),
+                SQLStatement("SELECT pg_advisory_xact_lock($1::bigint)", [String(Schema.appendLockKey)], prepared: true),
+                snapshotStatement(for: batch),
+            ])
+            let snapshot = try decodeSnapshot(opened[2], for: batch)
             let plan = AppendPlanner(options: options).plan(batch, snapshot: snapshot, digests: await digests?.value)
-            if !plan.appended.isEmpty { try await write(plan) }
+            _ = try await session.pipeline((plan.appended.isEmpty ? [] : writeStatements(plan)) + [SQLStatement("COMMIT")])
             return plan.outcomes
+        } catch {
+            // As `SQLSession.transaction` does: a broken connection has nothing to roll back.
+            if (error as? SQLError)?.kind != .connection { try? await session.execute("ROLLBACK") }
+            throw error
         }
     }
 
-    func readSnapshot(for batch: [Event]) async throws -> AppendSnapshot {
-        // Everything the planner reads, in one round trip under the lock: a row 'h' with the head, the
-        // batch's ids already in the log and its users' sync hashes; rows 'e', the events of the batch's
-        // streams; rows 'c', the facts of the contacts the batch names or its streams' events name.
+    /// Everything the planner reads, in one statement under the lock: a row 'h' with the head, the
+    /// batch's ids already in the log and its users' sync hashes; rows 'e', the events of the batch's
+    /// streams; rows 'c', the facts of the contacts the batch names or its streams' events name.
+    func snapshotStatement(for batch: [Event]) -> SQLStatement {
         let users = Set(batch.compactMap(\.userID))
         let streams = Set(batch.map(\.stream))
         var contactIDs = Set<Identifier>()
@@ -32,7 +43,7 @@ extension EventStore {
         for e in batch {
             if let c = e.data["contact_id"]?.stringValue.flatMap({ Identifier($0) }) { contactIDs.insert(c) }
         }
-        let rows = try await session.queryPrepared(
+        return SQLStatement(
             """
             WITH history AS (SELECT * FROM events WHERE aggregate_id = ANY($3::uuid[])),
             contact_ids AS (
@@ -56,7 +67,12 @@ extension EventStore {
               FROM contacts_projection c WHERE c.id IN (SELECT id FROM contact_ids)
             """,
             [SQLText.uuidArray(Set(batch.map(\.id))), SQLText.uuidArray(users), SQLText.uuidArray(Set(streams.map(\.aggregateID))),
-             SQLText.uuidArray(contactIDs)])
+             SQLText.uuidArray(contactIDs)], prepared: true)
+    }
+
+    /// The snapshot statement's rows, read into what the planner takes.
+    func decodeSnapshot(_ rows: [[String?]], for batch: [Event]) throws -> AppendSnapshot {
+        let streams = Set(batch.map(\.stream))
         guard let row = rows.first(where: { $0.first == "h" }).map({ Array($0.dropFirst()) }), let headPosition = row[0].flatMap({ Int64($0) }),
             let now = row[1].flatMap({ Int64($0) }),
             let existing = try row[2].map({ try JSONValue(parsing: $0) })?.arrayValue,
@@ -93,7 +109,9 @@ extension EventStore {
         return snapshot
     }
 
-    func write(_ plan: AppendPlan) async throws {
+    /// The statements that write an accepted plan: everything but the balances in one, and the
+    /// balances, which read the transactions just written, in a second when a contact needs one.
+    func writeStatements(_ plan: AppendPlan) -> [SQLStatement] {
         // The statement's parameters: each column of each kind of row as one array (`SQLArrayLiteral`),
         // which the statement `unnest`s back into rows.
         let n = plan.appended.count
@@ -159,9 +177,9 @@ extension EventStore {
         parameters += hashes.map(\.text)
         parameters += contacts.map(\.text)
         parameters += transactions.map(\.text)
-        // Everything but the balances in one statement (one round trip under the append lock); its
-        // data-modifying parts touch different rows, so none depends on another's effect.
-        _ = try await session.queryPrepared(
+        // Everything but the balances in one statement; its data-modifying parts touch different rows,
+        // so none depends on another's effect.
+        var statements = [SQLStatement(
             """
             WITH appended AS (
                 INSERT INTO events (position, event_id, user_id, aggregate_type, aggregate_id, event_type, version,
@@ -200,12 +218,12 @@ extension EventStore {
                 SELECT pg_notify('\(Schema.notifyChannel)', n) FROM unnest($12::text[]) AS n
             )
             SELECT (SELECT count(*) FROM appended)::text, (SELECT count(*) FROM notified)::text
-            """, parameters)
-        // Balances read the transactions just written: a statement of its own.
+            """, parameters, prepared: true)]
         if !plan.balanceContacts.isEmpty {
-            _ = try await session.queryPrepared(
+            statements.append(SQLStatement(
                 ProjectionRow.recomputeBalances(contacts: "contacts_projection", transactions: "transactions_projection"),
-                [SQLText.uuidArray(plan.balanceContacts)])
+                [SQLText.uuidArray(plan.balanceContacts)], prepared: true))
         }
+        return statements
     }
 }

@@ -12,6 +12,12 @@ public protocol SQLSession: AnyObject {
     func queryPrepared(_ sql: String, _ parameters: [String?]) async throws -> [[String?]]
     /// Runs statements without parameters (BEGIN, COMMIT, migration scripts).
     func execute(_ sql: String) async throws
+    /// Runs `statements` in order on this session and returns each one's rows. A session may send them
+    /// all before the first answer comes back (one wait for the lot instead of one per statement): use
+    /// it inside a transaction, where a failed statement makes the ones after it fail (and COMMIT roll
+    /// back). Throws the first failure once every statement sent has been answered. The default runs
+    /// them one by one and stops at the first failure.
+    func pipeline(_ statements: [SQLStatement]) async throws -> [[[String?]]]
     /// Loads `rows` (text values in `columns` order, nil for NULL) into `table` with `COPY … FROM STDIN`
     /// (projection rebuild and verify). `table` and `columns` are the program's own names, never input.
     func copyRows(into table: String, columns: [String], _ rows: [[String?]]) async throws
@@ -19,6 +25,30 @@ public protocol SQLSession: AnyObject {
 
 extension SQLSession {
     public func queryPrepared(_ sql: String, _ parameters: [String?]) async throws -> [[String?]] { try await query(sql, parameters) }
+
+    public func pipeline(_ statements: [SQLStatement]) async throws -> [[[String?]]] {
+        var results: [[[String?]]] = []
+        for s in statements { results.append(try await run(s)) }
+        return results
+    }
+
+    /// One statement of a pipeline, prepared or not as it asks.
+    public func run(_ s: SQLStatement) async throws -> [[String?]] {
+        s.prepared ? try await queryPrepared(s.sql, s.parameters) : try await query(s.sql, s.parameters)
+    }
+}
+
+/// A statement with its parameters, for `SQLSession.pipeline`; `prepared` runs it as `queryPrepared`.
+public struct SQLStatement: Sendable {
+    public let sql: String
+    public let parameters: [String?]
+    public let prepared: Bool
+
+    public init(_ sql: String, _ parameters: [String?] = [], prepared: Bool = false) {
+        self.sql = sql
+        self.parameters = parameters
+        self.prepared = prepared
+    }
 }
 
 /// COPY's text format (tab-separated, `\N` for NULL, backslash escapes), shared by the drivers.

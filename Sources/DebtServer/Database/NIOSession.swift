@@ -4,7 +4,7 @@ import PostgresNIO
 import Synchronization
 
 /// The PostgresNIO driver of the store's `SQLSession` protocol: one leased connection.
-final class NIOSession: SQLSession {
+final class NIOSession: SQLSession, Sendable {
     let connection: PostgresConnection
     let logger: Logger
 
@@ -29,7 +29,7 @@ final class NIOSession: SQLSession {
         guard let slot = PreparedSlots.slot(for: sql, parameters: parameters.count) else { return try await query(sql, parameters) }
         guard !connection.isClosed else { throw NIOSession.closed }
         let bindings = Self.bindings(parameters)
-        return try await NIOSession.answered(on: connection, logger: logger) { [connection, logger] in
+        let rows = try await NIOSession.answered(on: connection, logger: logger) { [connection, logger] in
             func run<S: PostgresPreparedStatement>(_ statement: S) async throws -> [[String?]] where S.Row == [String?] {
                 var out: [[String?]] = []
                 for try await row in try await connection.execute(statement, logger: logger) { out.append(row) }
@@ -46,6 +46,41 @@ final class NIOSession: SQLSession {
             default: return try await run(Prepared<7>(bindings: bindings))
             }
         }
+        // Prepared on this connection from now on (what `pipeline` needs to know).
+        PreparedSlots.ran(slot, on: connection)
+        return rows
+    }
+
+    /// Sends every statement before awaiting the first answer, when that keeps their order. Each runs
+    /// in a task started on this thread (`Task.immediate`), which writes its statement to the connection
+    /// before it first waits, so the statements reach PostgresNIO in order, and PostgresNIO runs them
+    /// one after another from its event loop: this task waits once for all of them instead of once per
+    /// statement (the group commit's cycle spent most of its time in those waits). All are answered
+    /// before this returns or throws the first failure, so the connection is idle again either way.
+    ///
+    /// PostgresNIO runs the first execution of a prepared statement on a connection after preparing it,
+    /// behind plain statements sent later (found by the ordering test). So until every prepared
+    /// statement of the pipeline has run on this connection once, the statements go one by one.
+    func pipeline(_ statements: [SQLStatement]) async throws -> [[[String?]]] {
+        let ready = statements.allSatisfy { s in
+            !s.prepared || PreparedSlots.slot(for: s.sql, parameters: s.parameters.count).map { PreparedSlots.hasRun($0, on: connection) } ?? true
+        }
+        guard ready else {
+            var results: [[[String?]]] = []
+            for s in statements { results.append(try await run(s)) }
+            return results
+        }
+        let sent = statements.map { statement in Task.immediate { [self] in try await run(statement) } }
+        var results: [[[String?]]] = []
+        var failure: (any Error)?
+        for task in sent {
+            do { results.append(try await task.value) } catch {
+                results.append([])
+                if failure == nil { failure = error }
+            }
+        }
+        if let failure { throw failure }
+        return results
     }
 
     /// A row as the store takes it: each column as text, nil for NULL.
@@ -236,6 +271,34 @@ enum PreparedSlots {
             guard slots.count < count else { return nil }
             slots.append(Slot(sql: sql, parameters: parameters))
             return slots.count - 1
+        }
+    }
+
+    /// The slots each connection has run (prepared) once, by the connection's identity; the entry holds
+    /// the connection weakly, so an entry whose connection is gone (or whose address was reused by
+    /// another) counts for nothing.
+    private struct RunOn {
+        weak var connection: PostgresConnection?
+        var slots: UInt8
+    }
+    private static let runOn = Mutex<[ObjectIdentifier: RunOn]>([:])
+
+    static func ran(_ slot: Int, on connection: PostgresConnection) {
+        runOn.withLock { entries in
+            let key = ObjectIdentifier(connection)
+            if let e = entries[key], e.connection === connection {
+                entries[key]?.slots |= 1 << slot
+            } else {
+                entries = entries.filter { $0.value.connection != nil }
+                entries[key] = RunOn(connection: connection, slots: 1 << slot)
+            }
+        }
+    }
+
+    static func hasRun(_ slot: Int, on connection: PostgresConnection) -> Bool {
+        runOn.withLock { entries in
+            guard let e = entries[ObjectIdentifier(connection)], e.connection === connection else { return false }
+            return e.slots & (1 << slot) != 0
         }
     }
 
