@@ -145,18 +145,19 @@ public final class PQConnection: SQLSession {
         if let failure { throw failure }
     }
 
-    /// `SQLSession.copyRows`: COPY in text format.
-    public func copyRows(into table: String, columns: [String], _ rows: [[String?]]) async throws {
+    /// `SQLSession.copyRows`: COPY in binary format (PostgreSQL parses no text: at 1,000,000 events a
+    /// rebuild's COPYs took 2.9 s in text format).
+    public func copyRows(into table: String, columns: [String], _ rows: CopyRows) async throws {
         var sent = false
-        _ = try copyIn("COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN") {
+        _ = try copyIn("COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)") {
             guard !sent else { return nil }
             sent = true
-            return CopyText.encode(rows)
+            return CopyBinary.encode(rows)
         }
     }
 
-    /// Runs a `COPY … FROM STDIN` statement and sends the data `next` produces (text format, one chunk a
-    /// call, nil at the end); returns the number of rows copied.
+    /// Runs a `COPY … FROM STDIN` statement and sends the data `next` produces (in the statement's
+    /// format, one chunk a call, nil at the end); returns the number of rows copied.
     public func copyIn(_ sql: String, _ next: () throws -> [UInt8]?) throws -> Int64 {
         guard let started = dl_PQexec(handle, sql) else { throw connectionError() }
         guard dl_PQresultStatus(started) == PGRES_COPY_IN else {

@@ -120,7 +120,8 @@ notes.append("Loaded \(thousands(Double(options.events))) events (8 users, \(gen
 // MARK: rebuild
 say("projection rebuild")
 var started = Date()
-let rebuilt = try await store.rebuildProjections()
+// As `debtctl projections rebuild` runs it: the log read on one connection, the new tables written on a second.
+let rebuilt = try await store.rebuildProjections(writer: try PQConnection(url))
 let rebuildSeconds = Date().timeIntervalSince(started)
 let rebuildRate = Double(rebuilt.eventsProcessed) / rebuildSeconds
 

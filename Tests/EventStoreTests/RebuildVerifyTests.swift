@@ -1,4 +1,4 @@
-import DebtCore
+@testable import DebtCore
 import LibPQ
 import Testing
 import TestSupport
@@ -67,6 +67,79 @@ struct RebuildVerifyTests {
         #expect(try await store.verifyProjections().drifts.isEmpty)
     }
 
+    /// Every row of `table` as JSON text, in id order.
+    func rows(_ db: PQConnection, _ table: String) throws -> [[String?]] {
+        try db.querySync("SELECT to_jsonb(t)::text FROM \(table) t ORDER BY id", [])
+    }
+
+    @Test("rebuild through a second connection reproduces the live projections exactly")
+    func rebuildWithWriter() async throws {
+        let (url, store) = try await TestDatabase.store()
+        _ = try await seed(store, user: try await store.createUser(username: "u"), contacts: 12)
+        let db = try PQConnection(url)
+        let (contacts, transactions) = (try rows(db, "contacts_projection"), try rows(db, "transactions_projection"))
+        #expect(contacts.count == 12 && transactions.count >= 20)
+        let result = try await store.rebuildProjections(writer: try PQConnection(url))
+        #expect(result.eventsProcessed == result.head && result.contacts == 12 && result.transactions == Int64(transactions.count))
+        #expect(try rows(db, "contacts_projection") == contacts)
+        #expect(try rows(db, "transactions_projection") == transactions)
+        let indexes = try db.querySync(
+            "SELECT indexname FROM pg_indexes WHERE tablename IN ('contacts_projection', 'transactions_projection') ORDER BY 1", [])
+        #expect(indexes.map { $0[0] ?? "" } == [
+            "contacts_projection_pkey", "contacts_projection_user", "transactions_projection_contact", "transactions_projection_pkey",
+            "transactions_projection_user",
+        ])
+    }
+
+    @Test("the builder in small pages and batches, writing on a second connection: the same rows, each table finished after its last row; a failure midway leaves both connections idle")
+    func builderOverlapped() async throws {
+        let (url, store) = try await TestDatabase.store()
+        _ = try await seed(store, user: try await store.createUser(username: "u"), contacts: 30)
+        let db = try PQConnection(url)
+        try db.executeSync(
+            """
+            CREATE TABLE c_scratch (LIKE contacts_projection INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+            CREATE TABLE t_scratch (LIKE transactions_projection INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+            """)
+        let writer = try PQConnection(url)
+        var builder = ProjectionBuilder(session: db, contactsTable: "c_scratch", transactionsTable: "t_scratch")
+        builder.writer = writer
+        builder.pageSize = 7
+        builder.flushSize = 3
+        // Run on the writer once each table is complete: what they see is counted then.
+        builder.finishing = [
+            "t_scratch": "CREATE TABLE t_done AS SELECT count(*) AS n FROM t_scratch",
+            "c_scratch": "CREATE TABLE c_done AS SELECT count(*) AS n FROM c_scratch",
+        ]
+        let head = try await store.headPosition()
+        let processed = try await db.transaction { try await builder.build(upTo: head, progress: { _, _ in }) }
+        #expect(processed == head)
+        #expect(try rows(db, "c_scratch") == rows(db, "contacts_projection"))
+        #expect(try rows(db, "t_scratch") == rows(db, "transactions_projection"))
+        let live = try db.querySync(
+            "SELECT (SELECT count(*) FROM transactions_projection)::text, (SELECT count(*) FROM contacts_projection)::text", [])
+        #expect(live == [[live[0][0], "30"]])
+        #expect(try db.querySync("SELECT (SELECT n FROM t_done)::text, (SELECT n FROM c_done)::text", []) == live)
+
+        // A failure in the middle (the progress callback stops it, as Ctrl-C does) surfaces as itself,
+        // and neither connection is left with a statement running.
+        try db.executeSync("DROP TABLE t_done, c_done; TRUNCATE c_scratch, t_scratch")
+        var pages = 0
+        await #expect(throws: CancellationError.self) {
+            try await db.transaction {
+                try await builder.build(upTo: head) { _, _ in
+                    pages += 1
+                    if pages == 4 { throw CancellationError() }
+                }
+            }
+        }
+        #expect(try db.querySync("SELECT 1::text", []) == [["1"]])
+        #expect(try writer.querySync("SELECT 1::text", []) == [["1"]])
+        let written = try db.querySync("SELECT count(*)::text FROM t_scratch", [])[0][0].flatMap { Int($0) } ?? -1
+        let total = Int(live[0][0] ?? "") ?? 0
+        #expect(written > 0 && written < total, "the batches sent before the failure are in, no more: \(written) of \(total)")
+    }
+
     @Test("rebuild while writers append: no event lost, no drift")
     func rebuildUnderWrites() async throws {
         let (url, store) = try await TestDatabase.store()
@@ -84,7 +157,7 @@ struct RebuildVerifyTests {
             return n
         }
         let rebuilder = EventStore(session: try PQConnection(url))
-        let result = try await rebuilder.rebuildProjections()
+        let result = try await rebuilder.rebuildProjections(writer: try PQConnection(url))
         let written = try await writer.value
         #expect(written == 400)
         let report = try await store.verifyProjections()

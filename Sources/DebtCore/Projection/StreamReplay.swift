@@ -25,6 +25,8 @@ public struct StreamReplay: Sendable {
     /// For each undone event, the live UNDO that undoes it.
     public var undoneBy: [Identifier: Identifier] {
         var undone: [Identifier: Identifier] = [:]
+        // Most streams have no UNDO: nothing to look up (a replay of the log asks for every stream).
+        guard events.contains(where: { $0.eventType == .undo }) else { return undone }
         for e in events.reversed() where undone[e.id] == nil {
             // e is live: every event that could undo it is newer and already decided.
             if let target = e.undoneEventID, undone[target] == nil { undone[target] = e.id }

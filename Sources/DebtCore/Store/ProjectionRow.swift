@@ -44,6 +44,48 @@ public enum ProjectionRow {
         ]
     }
 
+    /// The columns of `appendContact`'s rows: `contactColumns` and the balance.
+    public static let contactCopyColumns = contactColumns + ["balance"]
+
+    /// Appends a contact row in `contactCopyColumns` order, typed for COPY (rebuild, verify).
+    public static func appendContact(_ c: ContactState, position: Int64, balance: Int64, to rows: inout CopyRows) {
+        rows.append(.uuid(c.id))
+        rows.append(c.userID.map { .uuid($0) } ?? .null)
+        rows.append(.text(c.name))
+        rows.append(CopyValue(c.username))
+        rows.append(CopyValue(c.phone))
+        rows.append(CopyValue(c.email))
+        rows.append(CopyValue(c.notes))
+        rows.append(CopyValue(c.comment))
+        rows.append(.boolean(c.isDeleted))
+        rows.append(.bigint(c.version))
+        rows.append(.timestamptz(c.createdAt))
+        rows.append(.timestamptz(c.updatedAt))
+        rows.append(.bigint(position))
+        rows.append(.bigint(balance))
+    }
+
+    /// Appends a transaction row in `transactionColumns` order, typed for COPY (rebuild, verify).
+    public static func appendTransaction(_ t: TransactionState, position: Int64, to rows: inout CopyRows) {
+        rows.append(.uuid(t.id))
+        rows.append(t.userID.map { .uuid($0) } ?? .null)
+        rows.append(.uuid(t.contactID))
+        rows.append(.bigint(t.amount))
+        rows.append(.text(t.direction.rawValue))
+        rows.append(.text(t.kind.rawValue))
+        rows.append(.text(t.currency))
+        rows.append(CopyValue(t.description))
+        rows.append(CopyValue(t.transactionDate))
+        rows.append(CopyValue(t.dueDate))
+        rows.append(CopyValue(t.comment))
+        rows.append(.bigint(t.contribution))
+        rows.append(.boolean(t.isDeleted))
+        rows.append(.bigint(t.version))
+        rows.append(.timestamptz(t.createdAt))
+        rows.append(.timestamptz(t.updatedAt))
+        rows.append(.bigint(position))
+    }
+
     /// The SQL types of `contactColumns` and `transactionColumns`, in the same order.
     static let contactTypes = [
         "uuid", "uuid", "text", "text", "text", "text", "text", "text", "boolean", "bigint", "timestamptz", "timestamptz", "bigint",

@@ -18,9 +18,11 @@ public protocol SQLSession: AnyObject {
     /// back). Throws the first failure once every statement sent has been answered. The default runs
     /// them one by one and stops at the first failure.
     func pipeline(_ statements: [SQLStatement]) async throws -> [[[String?]]]
-    /// Loads `rows` (text values in `columns` order, nil for NULL) into `table` with `COPY … FROM STDIN`
-    /// (projection rebuild and verify). `table` and `columns` are the program's own names, never input.
-    func copyRows(into table: String, columns: [String], _ rows: [[String?]]) async throws
+    /// Loads `rows` (typed values in `columns` order) into `table` with `COPY … FROM STDIN` (projection
+    /// rebuild and verify), in whichever COPY format the driver can send: binary where it can (no
+    /// text for PostgreSQL to parse), text otherwise. `table` and `columns` are the program's own
+    /// names, never input.
+    func copyRows(into table: String, columns: [String], _ rows: CopyRows) async throws
 }
 
 extension SQLSession {
@@ -51,8 +53,118 @@ public struct SQLStatement: Sendable {
     }
 }
 
+/// One value of a row for `SQLSession.copyRows`, typed so that a driver can send it in COPY's binary
+/// format without going through text.
+public enum CopyValue: Sendable, Hashable {
+    case null
+    case uuid(Identifier)
+    case bigint(Int64)
+    case boolean(Bool)
+    case text(String)
+    case timestamptz(Timestamp)
+
+    public init(_ text: String?) { self = text.map { .text($0) } ?? .null }
+}
+
+/// Rows of equal width for `SQLSession.copyRows`, stored flat (no array per row).
+public struct CopyRows: Sendable {
+    public let width: Int
+    public private(set) var values: [CopyValue] = []
+
+    public init(width: Int) { self.width = width }
+
+    public var count: Int { values.count / width }
+    public var isEmpty: Bool { values.isEmpty }
+
+    /// Appends one value; a row is `width` consecutive values.
+    public mutating func append(_ value: CopyValue) { values.append(value) }
+
+    public mutating func removeAll() { values.removeAll(keepingCapacity: true) }
+}
+
+/// COPY's binary format: a signature and header, then each row as a 16-bit field count and each field
+/// as a 32-bit length (-1 for NULL) and its bytes in the type's binary form (big-endian integers, a
+/// UUID's 16 bytes, text's UTF-8, a timestamptz as microseconds since 2000-01-01 UTC), and a -1 trailer.
+public enum CopyBinary {
+    /// Microseconds from 1970-01-01 to PostgreSQL's epoch, 2000-01-01 (UTC).
+    static let postgresEpoch: Int64 = 946_684_800_000_000
+
+    public static func encode(_ rows: CopyRows) -> [UInt8] {
+        var out: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00]
+        out.reserveCapacity(rows.values.count * 14 + 64)
+        put(Int32(0), &out)  // flags
+        put(Int32(0), &out)  // header extension length
+        var column = 0
+        for value in rows.values {
+            if column == 0 { put(Int16(truncatingIfNeeded: rows.width), &out) }
+            column = column + 1 == rows.width ? 0 : column + 1
+            switch value {
+            case .null: put(Int32(-1), &out)
+            case .uuid(let id): put(Int32(16), &out); put(id.high, &out); put(id.low, &out)
+            case .bigint(let n): put(Int32(8), &out); put(n, &out)
+            case .boolean(let b): put(Int32(1), &out); out.append(b ? 1 : 0)
+            case .timestamptz(let t): put(Int32(8), &out); put(t.microseconds &- postgresEpoch, &out)
+            case .text(let s):
+                var s = s
+                s.withUTF8 { b in
+                    put(Int32(b.count), &out)
+                    out.append(contentsOf: b)
+                }
+            }
+        }
+        put(Int16(-1), &out)
+        return out
+    }
+
+    @inline(__always)
+    static func put<T: FixedWidthInteger>(_ n: T, _ out: inout [UInt8]) {
+        withUnsafeBytes(of: n.bigEndian) { out.append(contentsOf: $0) }
+    }
+}
+
 /// COPY's text format (tab-separated, `\N` for NULL, backslash escapes), shared by the drivers.
 public enum CopyText {
+    /// `rows` in text format: what a driver without binary COPY sends.
+    public static func encode(_ rows: CopyRows) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(rows.values.count * 12)
+        var column = 0
+        for value in rows.values {
+            if column > 0 { out.append(9) }
+            switch value {
+            case .null: out.append(92); out.append(78)  // \N
+            case .uuid(let id): id.write(into: &out)
+            case .bigint(let n): out.append(contentsOf: String(n).utf8)
+            case .boolean(let b): out.append(b ? 116 : 102)  // t, f
+            case .timestamptz(let t): out.append(contentsOf: t.description.utf8)
+            case .text(let s): escape(s, into: &out)
+            }
+            column += 1
+            if column == rows.width {
+                out.append(10)
+                column = 0
+            }
+        }
+        return out
+    }
+
+    static func escape(_ value: String, into out: inout [UInt8]) {
+        // Most values need no escaping: copy them whole.
+        guard UTF8Scan.contains(value, where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 }) else {
+            out.append(contentsOf: value.utf8)
+            return
+        }
+        for byte in value.utf8 {
+            switch byte {
+            case 92: out.append(92); out.append(92)
+            case 9: out.append(92); out.append(116)
+            case 10: out.append(92); out.append(110)
+            case 13: out.append(92); out.append(114)
+            default: out.append(byte)
+            }
+        }
+    }
+
     public static func encode(_ rows: [[String?]]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(rows.count * 200)
@@ -64,20 +176,7 @@ public enum CopyText {
                     out.append(78)  // \N
                     continue
                 }
-                // Most values need no escaping: copy them whole.
-                guard UTF8Scan.contains(value, where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 }) else {
-                    out.append(contentsOf: value.utf8)
-                    continue
-                }
-                for byte in value.utf8 {
-                    switch byte {
-                    case 92: out.append(92); out.append(92)
-                    case 9: out.append(92); out.append(116)
-                    case 10: out.append(92); out.append(110)
-                    case 13: out.append(92); out.append(114)
-                    default: out.append(byte)
-                    }
-                }
+                escape(value, into: &out)
             }
             out.append(10)
         }

@@ -6,10 +6,12 @@ import LibPQ
 final class DirectBackend: Backend {
     let connection: PQConnection
     let store: EventStore
+    private let conninfo: String
     private var names: [Identifier: String]?
     private var listening = false
 
     init(conninfo: String) throws {
+        self.conninfo = conninfo
         // Named with the connection (pg_stat_activity shows "debtctl"), not by a SET round trip.
         connection = try PQConnection(conninfo, applicationName: "debtctl")
         store = EventStore(session: connection)
@@ -96,10 +98,18 @@ final class DirectBackend: Backend {
         if connection.serverVersion >= 140_000 {
             _ = try await connection.query("SET client_connection_check_interval = '1s'", [])
         }
-        // Ctrl-C cancels the running statement (armed connection) and stops between batches; the
-        // store then releases the lock and leaves the live projections as they were.
+        // A second connection writes the new tables while this one reads the log (see
+        // `rebuildProjections`). Where the server refuses another connection (max_connections), the
+        // rebuild runs on this one alone: slower, the same result.
+        let writer = try? PQConnection(conninfo, applicationName: "debtctl")
+        if let writer, writer.serverVersion >= 140_000 {
+            _ = try await writer.query("SET client_connection_check_interval = '1s'", [])
+        }
+        // Ctrl-C cancels the running statement (armed connection: the reading one) and stops between
+        // batches; the store waits for the write on its way, releases the lock and leaves the live
+        // projections as they were.
         Interrupts.catchInterrupts()
-        let r = try await store.rebuildProjections { done, total in
+        let r = try await store.rebuildProjections(writer: writer) { done, total in
             if Interrupts.pending { throw CancellationError() }
             progress(done, total)
         }

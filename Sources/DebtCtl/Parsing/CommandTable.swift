@@ -101,8 +101,10 @@ public enum CommandTable {
             details: """
                 Builds new tables beside the live ones from the whole log, catches up with events appended meanwhile,
                 and swaps them in one transaction: readers never see half a state. An interrupted rebuild (Ctrl-C, kill)
-                leaves the live projections serving. Only one rebuild runs at a time; a second one exits 4. PostgreSQL
-                sorts the log for it with up to 256 MB of memory (work_mem), and on disk beyond that.
+                leaves the live projections serving. Only one rebuild runs at a time; a second one exits 4. The log is
+                read on one connection while a second writes the new tables (on one alone where the server refuses
+                another). PostgreSQL may sort the log with up to 256 MB of memory (work_mem), on disk beyond that;
+                debtctl holds one page of events and a running balance per contact.
                 """,
             options: [OptionSpec("all", help: "rebuild every projection (the default)"), dryRun, yes],
             positionals: [PositionalSpec("NAME", required: false, completion: .projection, help: "contacts or transactions (both are rebuilt together)")],
@@ -110,8 +112,9 @@ public enum CommandTable {
         CommandSpec(
             ["projections", "verify"], summary: "replay the log and list every projection row that drifts",
             details: """
-                Exit 0 when the projections equal the replay of the log, 3 when any row drifts. Like rebuild, PostgreSQL
-                sorts the log for it with up to 256 MB of memory (work_mem), and on disk beyond that.
+                Exit 0 when the projections equal the replay of the log, 3 when any row drifts. Runs on one connection,
+                in one snapshot, into temporary tables. Like rebuild, PostgreSQL may sort the log with up to 256 MB of
+                memory (work_mem), on disk beyond that.
                 """,
             examples: [("debtctl projections verify -o json", "drift report for a ticket")]),
         CommandSpec(

@@ -98,7 +98,8 @@ final class NIOSession: SQLSession, Sendable {
         return bindings
     }
 
-    func copyRows(into table: String, columns: [String], _ rows: [[String?]]) async throws {
+    /// COPY in text format: PostgresNIO (1.33.2) sends no other.
+    func copyRows(into table: String, columns: [String], _ rows: CopyRows) async throws {
         guard !connection.isClosed else { throw NIOSession.closed }
         try await NIOSession.answered(on: connection, logger: logger) { [connection, logger] in
             try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in

@@ -23,6 +23,47 @@ struct PrimitiveTests {
         #expect(Identifier("0b7e5c1a+3f2d-4c8e-a1b2-c3d4e5f60718") == nil)
     }
 
+    @Test("UUID parsing: every byte value at every place, against a plain reading of the format")
+    func uuidEveryByte() {
+        // The format, read plainly: 36 bytes, hyphens at 8, 13, 18 and 23, hexadecimal digits of
+        // either case elsewhere. (Foundation's parser on Linux is no reference: it takes "+", " " and
+        // "0x" where a digit should be.)
+        func reference(_ bytes: [UInt8]) -> Identifier? {
+            guard bytes.count == 36 else { return nil }
+            let lower = Array("0123456789abcdef".utf8), upper = Array("0123456789ABCDEF".utf8)
+            var words: [UInt64] = [0, 0]
+            var n = 0
+            for (i, b) in bytes.enumerated() {
+                if [8, 13, 18, 23].contains(i) {
+                    guard b == UInt8(ascii: "-") else { return nil }
+                    continue
+                }
+                guard let d = lower.firstIndex(of: b) ?? upper.firstIndex(of: b) else { return nil }
+                words[n / 16] = words[n / 16] << 4 | UInt64(d)
+                n += 1
+            }
+            return Identifier(high: words[0], low: words[1])
+        }
+        let base = Array("0b7e5c1a-3f2d-4c8e-a1b2-c3d4e5f60718".utf8)
+        var mismatches: [String] = []
+        var accepted = 0
+        for place in 0..<36 {
+            for byte in UInt8.min...UInt8.max {
+                var text = base
+                text[place] = byte
+                // A byte that is not UTF-8 on its own becomes U+FFFD (3 bytes): then no UUID either way.
+                let string = String(decoding: text, as: UTF8.self)
+                let ours = Identifier(string)
+                let expected = reference(Array(string.utf8))
+                if ours != expected { mismatches.append("byte \(byte) at \(place): \(ours?.description ?? "nil")") }
+                if ours != nil { accepted += 1 }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+        // 32 digit places take 22 bytes each (0-9, a-f, A-F); the 4 hyphen places only "-".
+        #expect(accepted == 32 * 22 + 4)
+    }
+
     @Test(
         "RFC 3339 timestamps normalize to UTC with a canonical fraction",
         arguments: [
