@@ -91,6 +91,8 @@ static inline int dl_PQntuples(const PGresult *r) { CLIBPQ_RESOLVE(PQntuples) re
 static inline int dl_PQnfields(const PGresult *r) { CLIBPQ_RESOLVE(PQnfields) return f ? f(r) : 0; }
 static inline char *dl_PQgetvalue(const PGresult *r, int row, int column) { CLIBPQ_RESOLVE(PQgetvalue) return f ? f(r, row, column) : NULL; }
 static inline int dl_PQgetisnull(const PGresult *r, int row, int column) { CLIBPQ_RESOLVE(PQgetisnull) return f ? f(r, row, column) : 1; }
+static inline int dl_PQgetlength(const PGresult *r, int row, int column) { CLIBPQ_RESOLVE(PQgetlength) return f ? f(r, row, column) : 0; }
+static inline Oid dl_PQftype(const PGresult *r, int column) { CLIBPQ_RESOLVE(PQftype) return f ? f(r, column) : 0; }
 static inline char *dl_PQcmdTuples(PGresult *r) { CLIBPQ_RESOLVE(PQcmdTuples) return f ? f(r) : NULL; }
 static inline void dl_PQclear(PGresult *r) { CLIBPQ_RESOLVE(PQclear) if (f) f(r); }
 

@@ -140,6 +140,25 @@ struct RebuildVerifyTests {
         #expect(written > 0 && written < total, "the batches sent before the failure are in, no more: \(written) of \(total)")
     }
 
+    @Test("a replay read in binary (libpq) makes the same events as the text read, times before 2000 and escapes included")
+    func binaryReplayRead() async throws {
+        let (url, store) = try await TestDatabase.store()
+        let user = try await store.createUser(username: "u")
+        _ = try await seed(store, user: user, contacts: 6)
+        var f = EventFactory(user: user)
+        f.clock = -86_400_000_000  // 1969-12-31: before both epochs
+        let odd = f.contactCreated(name: "tab\there \"quoted\" \\ Ünïcødé 💸", extra: ["notes": .string("line\nbreak")])
+        _ = try await store.append([odd], options: .client)
+        let db = try PQConnection(url)
+        let text = try await db.query("SELECT \(EventRow.replayColumns) FROM events ORDER BY events.position", []).map(EventRow.decode)
+        let binary = try await db.replayEvents("SELECT \(EventRow.binaryReplayColumns) FROM events ORDER BY events.position")
+        #expect(text.count == Int(try await store.headPosition()) && text.count > 20)
+        #expect(binary == text)
+        #expect(binary.last?.timestamp == odd.timestamp && binary.last?.data == odd.data)
+        // Columns other than the binary list's are refused, not misread.
+        await #expect(throws: SQLError.self) { try await db.replayEvents("SELECT \(EventRow.replayColumns) FROM events") }
+    }
+
     @Test("rebuild while writers append: no event lost, no drift")
     func rebuildUnderWrites() async throws {
         let (url, store) = try await TestDatabase.store()

@@ -23,9 +23,22 @@ public protocol SQLSession: AnyObject {
     /// text for PostgreSQL to parse), text otherwise. `table` and `columns` are the program's own
     /// names, never input.
     func copyRows(into table: String, columns: [String], _ rows: CopyRows) async throws
+    /// The select list of a cursor that `replayEvents` reads (a replay of the log): by default
+    /// `EventRow.replayColumns`, all text.
+    var replayColumns: String { get }
+    /// Runs `sql`, a FETCH from a cursor over `replayColumns`, and returns its rows as events. A driver
+    /// that can read results in binary uses `EventRow.binaryReplayColumns` (PostgreSQL then formats
+    /// no UUID, integer or timestamp as text, and no column becomes a `String` here).
+    func replayEvents(_ sql: String) async throws -> [Event]
 }
 
 extension SQLSession {
+    public var replayColumns: String { EventRow.replayColumns }
+
+    public func replayEvents(_ sql: String) async throws -> [Event] {
+        try await query(sql, []).map(EventRow.decode)
+    }
+
     public func queryPrepared(_ sql: String, _ parameters: [String?]) async throws -> [[String?]] { try await query(sql, parameters) }
 
     public func pipeline(_ statements: [SQLStatement]) async throws -> [[[String?]]] {
