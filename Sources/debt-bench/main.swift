@@ -118,12 +118,16 @@ if options.loadOnly {
 notes.append("Loaded \(thousands(Double(options.events))) events (8 users, \(generator.users.map(\.count).map(String.init).joined(separator: "/")) events each) with COPY in \(f(loadSeconds, 1)) s, \(thousands(Double(options.events) / loadSeconds)) events/s, indexes in place.")
 
 // MARK: rebuild
-say("projection rebuild")
+say("projection rebuild (debtctl projections rebuild)")
 var started = Date()
-// As `debtctl projections rebuild` runs it: the log read on one connection, the new tables written on a second.
-let rebuilt = try await store.rebuildProjections(writer: try PQConnection(url))
+// The command operators run (the release binary, direct mode): the log read on one connection, the new
+// tables written on a second.
+let rebuildAnswer = try Tools.run(debtctl, ["--database", url, "--no-color", "projections", "rebuild", "--yes", "-o", "json"])
 let rebuildSeconds = Date().timeIntervalSince(started)
-let rebuildRate = Double(rebuilt.eventsProcessed) / rebuildSeconds
+guard let rebuiltEvents = (try? JSONValue(parsing: rebuildAnswer))?["events_processed"]?.integerValue else {
+    fatal("debtctl projections rebuild answered: \(rebuildAnswer)")
+}
+let rebuildRate = Double(rebuiltEvents) / rebuildSeconds
 
 say("set-based SQL rebuild (lower bound)")
 started = Date()
@@ -179,7 +183,7 @@ for e in pending {
 let naiveSeconds = Date().timeIntervalSince(started)
 let naiveRate = Double(sample) / naiveSeconds
 rows.append(Row(
-    measure: "projection rebuild, \(thousands(Double(rebuilt.eventsProcessed))) events",
+    measure: "`debtctl projections rebuild`, \(thousands(Double(rebuiltEvents))) events",
     figure: "\(f(rebuildSeconds)) s = \(thousands(rebuildRate)) events/s",
     baseline: "naive one-statement-per-event replay: \(thousands(naiveRate)) events/s (sample of \(thousands(Double(sample)))); set-based SQL: \(f(setSeconds)) s",
     ratio: "\(f(rebuildRate / naiveRate, 1))× naive; \(f(rebuildSeconds / setSeconds))× set-based time",

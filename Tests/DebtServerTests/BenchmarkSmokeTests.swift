@@ -13,7 +13,7 @@ struct BenchmarkSmokeTests {
         #expect(r.status == 0, "\(r.stderr)")
         let rows = r.stdout.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| measure") }
         #expect(rows.count == 8, "\(r.stdout)")
-        for measure in ["projection rebuild", "--version", "events list --limit 50", "-o ndjson", "/api/sync/events", "/api/contacts", "/api/sync/hash", "WebSocket fan-out"] {
+        for measure in ["debtctl projections rebuild", "--version", "events list --limit 50", "-o ndjson", "/api/sync/events", "/api/contacts", "/api/sync/hash", "WebSocket fan-out"] {
             #expect(rows.contains { $0.contains(measure) }, "no row for \(measure)")
         }
         // Every row has a figure and a ratio or target verdict; the verify sanity check found no drift.
