@@ -92,16 +92,23 @@ struct RebuildVerifyTests {
         ])
     }
 
-    @Test("the builder in small pages and batches, writing on a second connection: the same rows, each table finished after its last row; a failure midway leaves both connections idle")
-    func builderOverlapped() async throws {
+    /// A database seeded with `contacts` ledgers, and empty tables `c_scratch` and `t_scratch` shaped
+    /// like the projections, for a builder to fill.
+    func scratch(contacts: Int) async throws -> (url: String, store: EventStore, db: PQConnection) {
         let (url, store) = try await TestDatabase.store()
-        _ = try await seed(store, user: try await store.createUser(username: "u"), contacts: 30)
+        _ = try await seed(store, user: try await store.createUser(username: "u"), contacts: contacts)
         let db = try PQConnection(url)
         try db.executeSync(
             """
             CREATE TABLE c_scratch (LIKE contacts_projection INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
             CREATE TABLE t_scratch (LIKE transactions_projection INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
             """)
+        return (url, store, db)
+    }
+
+    @Test("the builder in small pages and batches, writing on a second connection: the same rows, each table finished after its last row; a failure midway leaves both connections idle")
+    func builderOverlapped() async throws {
+        let (url, store, db) = try await scratch(contacts: 30)
         let writer = try PQConnection(url)
         var builder = ProjectionBuilder(session: db, contactsTable: "c_scratch", transactionsTable: "t_scratch")
         builder.writer = writer
@@ -163,14 +170,7 @@ struct RebuildVerifyTests {
     @MainActor
     @Test("called on the main actor, the builder still reads its next page and writes on other threads")
     func offTheCallersActor() async throws {
-        let (url, store) = try await TestDatabase.store()
-        _ = try await seed(store, user: try await store.createUser(username: "u"), contacts: 10)
-        let db = try PQConnection(url)
-        try db.executeSync(
-            """
-            CREATE TABLE c_scratch (LIKE contacts_projection INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
-            CREATE TABLE t_scratch (LIKE transactions_projection INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
-            """)
+        let (url, store, db) = try await scratch(contacts: 10)
         let reader = ThreadNoting(db)
         let writer = ThreadNoting(try PQConnection(url))
         var builder = ProjectionBuilder(session: reader, contactsTable: "c_scratch", transactionsTable: "t_scratch")
