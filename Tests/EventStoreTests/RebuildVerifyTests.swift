@@ -1,5 +1,4 @@
 @testable import DebtCore
-import Foundation
 import LibPQ
 import Testing
 import TestSupport
@@ -167,30 +166,6 @@ struct RebuildVerifyTests {
         await #expect(throws: SQLError.self) { try await db.replayEvents("SELECT \(EventRow.replayColumns) FROM events") }
     }
 
-    @MainActor
-    @Test("called on the main actor, the builder still reads its next page and writes on other threads")
-    func offTheCallersActor() async throws {
-        let (url, store, db) = try await scratch(contacts: 10)
-        let reader = ThreadNoting(db)
-        let writer = ThreadNoting(try PQConnection(url))
-        var builder = ProjectionBuilder(session: reader, contactsTable: "c_scratch", transactionsTable: "t_scratch")
-        builder.writer = writer
-        builder.pageSize = 5
-        builder.flushSize = 2
-        let head = try await store.headPosition()
-        let processed = try await reader.transaction { try await builder.build(upTo: head, progress: { _, _ in }) }
-        #expect(processed == head)
-        // Each pass's first page is read by the caller itself, on the main actor's thread; the pages
-        // after it, and the writes, in tasks elsewhere (on the caller's thread they would wait for the
-        // replay and make it wait).
-        let mainActorThread = pthread_self()
-        let reads = reader.calls("replayEvents").map { $0 == mainActorThread }
-        #expect(reads.filter { $0 }.count == 2 && reads.filter { !$0 }.count >= 5, "\(reads)")
-        let writes = writer.calls("copyRows").map { $0 == mainActorThread }
-        #expect(!writes.isEmpty && !writes.contains(true), "\(writes)")
-        #expect(try rows(db, "c_scratch") == rows(db, "contacts_projection"))
-    }
-
     @Test("rebuild while writers append: no event lost, no drift")
     func rebuildUnderWrites() async throws {
         let (url, store) = try await TestDatabase.store()
@@ -238,41 +213,5 @@ struct RebuildVerifyTests {
         _ = try holder.querySync("SELECT pg_advisory_lock($1::bigint)", [String(Schema.rebuildLockKey)])
         #expect(try await !storeB.rebuildRunning())
         _ = try await storeB.rebuildProjections()
-    }
-}
-
-/// A libpq session that notes the thread of each call.
-final class ThreadNoting: SQLSession, @unchecked Sendable {
-    let inner: PQConnection
-    private let lock = NSLock()
-    private var log: [(String, pthread_t)] = []
-
-    init(_ inner: PQConnection) { self.inner = inner }
-
-    /// The threads of the calls of `method`, in order.
-    func calls(_ method: String) -> [pthread_t] { lock.withLock { log.filter { $0.0 == method }.map(\.1) } }
-
-    private func note(_ method: String) { lock.withLock { log.append((method, pthread_self())) } }
-
-    nonisolated(nonsending) func query(_ sql: String, _ parameters: [String?]) async throws -> [[String?]] {
-        note("query")
-        return try await inner.query(sql, parameters)
-    }
-
-    nonisolated(nonsending) func execute(_ sql: String) async throws {
-        note("execute")
-        try await inner.execute(sql)
-    }
-
-    nonisolated(nonsending) func copyRows(into table: String, columns: [String], _ rows: CopyRows) async throws {
-        note("copyRows")
-        try await inner.copyRows(into: table, columns: columns, rows)
-    }
-
-    var replayColumns: String { inner.replayColumns }
-
-    nonisolated(nonsending) func replayEvents(_ sql: String) async throws -> [Event] {
-        note("replayEvents")
-        return try await inner.replayEvents(sql)
     }
 }
