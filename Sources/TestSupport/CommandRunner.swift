@@ -43,6 +43,7 @@ public enum CommandRunner {
         }
 
         public var stdoutSoFar: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+        public var stderrSoFar: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
         public func signal(_ sig: Int32) { kill(pid, sig) }
 

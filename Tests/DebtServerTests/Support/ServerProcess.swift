@@ -23,7 +23,20 @@ final class ServerProcess: @unchecked Sendable {
     static func start(databaseURL: String? = nil, port: Int? = nil, environment: [String: String] = [:]) async throws -> ServerProcess {
         let db: String
         if let databaseURL { db = databaseURL } else { db = try await TestDatabase.create() }
-        let port = try port ?? freePort()
+        // A port found free can be taken before the server binds it (tests run in parallel, and every
+        // client connection takes a port from the same range): then try another, unless one was asked for.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await start(db, port: try port ?? freePort(), environment: environment)
+            } catch let failure as ServerFailed where failure.portTaken && port == nil && attempt < 5 {
+                continue
+            }
+        }
+    }
+
+    private static func start(_ db: String, port: Int, environment: [String: String]) async throws -> ServerProcess {
         var env = [
             "DEBT_JWT_SECRET": secret, "DEBT_ADMIN_USERNAME": "root", "DEBT_ADMIN_PASSWORD": adminPassword,
             "DEBT_BCRYPT_COST": "4", "LOG_LEVEL": "warning",
@@ -37,11 +50,12 @@ final class ServerProcess: @unchecked Sendable {
         let server = ServerProcess(url: "http://127.0.0.1:\(port)", databaseURL: db, port: port, process: process)
         for _ in 0..<600 {
             if let r = try? await server.request("GET", "/health/ready"), r.status == 200 { return server }
+            if process.stderrSoFar.contains("Address already in use") { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         process.signal(SIGKILL)
         let result = process.wait()
-        throw ServerFailed(message: "server did not become ready: \(result.stderr)")
+        throw ServerFailed(message: "server did not become ready: \(result.stderr)", portTaken: result.stderr.contains("Address already in use"))
     }
 
     private init(url: String, databaseURL: String, port: Int, process: CommandRunner.Running) {
@@ -126,6 +140,8 @@ final class ServerProcess: @unchecked Sendable {
 
 struct ServerFailed: Error, CustomStringConvertible {
     let message: String
+    /// The server could not bind its port: another process took it first.
+    var portTaken = false
     var description: String { message }
 }
 
