@@ -38,26 +38,6 @@ struct ClosedConnectionTests {
         return (connection, pid, url)
     }
 
-    @Test("a spare pooled connection for the admin rebuild's writer: given when one is free, nil (not an error) when the pool is used up")
-    func spareSession() async throws {
-        let url = try await TestDatabase.create()
-        let database = Database(address: try #require(DatabaseAddress(url: url)), poolSize: 2, logger: Logger(label: "test"))
-        let running = Task { await database.client.run() }
-        defer { running.cancel() }
-        // (A generous wait: the pool opens its connections while the other tests load the machine.)
-        let free = try await database.withSpareSession(acquireTimeout: .seconds(20)) { spare in try await spare?.scalar("SELECT 'spare'") }
-        #expect(free == "spare")
-        // Both of the pool's connections leased: the spare is nil after its wait, and the work goes on.
-        let started = ContinuousClock.now
-        let none = try await database.withStore { _ in
-            try await database.withStore { _ in
-                try await database.withSpareSession(acquireTimeout: .milliseconds(300)) { spare in spare == nil }
-            }
-        }
-        #expect(none)
-        #expect(ContinuousClock.now - started >= .milliseconds(250))
-    }
-
     @Test("a statement written after the connection closed is answered with a connection error, not never")
     func statementAfterClose() async throws {
         let (connection, pid, url) = try await connect()

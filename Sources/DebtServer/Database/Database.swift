@@ -27,25 +27,6 @@ public final class Database: Sendable {
     /// The pool has no lease timeout of its own, so a helper task holds the lease and hands the
     /// connection over; `body` runs in the caller's task, and the lease ends when `body` does.
     func withStore<T>(acquireTimeout: Duration = Database.acquireTimeout, _ body: (EventStore) async throws -> T) async throws -> T {
-        try await lease(acquireTimeout: acquireTimeout) { connection in
-            guard let connection else {
-                throw SQLError(kind: .connection, sqlState: nil, message: "no database connection within \(acquireTimeout)")
-            }
-            return try await body(EventStore(session: NIOSession(connection, logger: logger)))
-        }
-    }
-
-    /// Runs `body` with a session on a second pooled connection when one is free within
-    /// `acquireTimeout`, else with nil: for work that goes faster on two connections but must not fail
-    /// for want of one (the admin rebuild's writer).
-    func withSpareSession<T>(acquireTimeout: Duration = .seconds(1), _ body: ((any SQLSession)?) async throws -> T) async throws -> T {
-        try await lease(acquireTimeout: acquireTimeout) { connection in
-            try await body(connection.map { NIOSession($0, logger: logger) })
-        }
-    }
-
-    /// Runs `body` with a pooled connection, or with nil when none came within `acquireTimeout`.
-    private func lease<T>(acquireTimeout: Duration, _ body: (PostgresConnection?) async throws -> T) async throws -> T {
         let (leased, handOver) = AsyncStream<PostgresConnection>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let (finished, finish) = AsyncStream<Void>.makeStream()
         let holder = Task { [client] in
@@ -65,10 +46,12 @@ public final class Database: Sendable {
             Deadlines.cancel(deadline)
         }
         var iterator = leased.makeAsyncIterator()
-        let connection = await iterator.next()
-        if connection == nil { holder.cancel() }
+        guard let connection = await iterator.next() else {
+            holder.cancel()
+            throw SQLError(kind: .connection, sqlState: nil, message: "no database connection within \(acquireTimeout)")
+        }
         do {
-            return try await body(connection)
+            return try await body(EventStore(session: NIOSession(connection, logger: logger)))
         } catch let error as PSQLError {
             throw NIOSession.translate(error)
         }

@@ -70,12 +70,8 @@ struct AdminRoutes {
             let result: EventStore.RebuildResult
             do {
                 result = try await services.withStore { store in
-                    // A second connection writes the new tables while this one reads the log, when the
-                    // pool has one to spare within a second; otherwise the rebuild runs on this one.
-                    try await services.database.withSpareSession { writer in
-                        // Progress callbacks are synchronous; the tracker is an actor, so updates are sent to it.
-                        try await store.rebuildProjections(writer: writer) { done, total in Task { await tracker.update(done, total) } }
-                    }
+                    // Progress callbacks are synchronous; the tracker is an actor, so updates are sent to it.
+                    try await store.rebuildProjections { done, total in Task { await tracker.update(done, total) } }
                 }
                 await tracker.finish()
             } catch {
