@@ -28,20 +28,33 @@ public enum ProjectionRow {
         "due_date", "comment", "contribution", "is_deleted", "version", "created_at", "updated_at", "last_position",
     ]
 
-    /// A contact row as text values in `contactColumns` order.
-    public static func contactValues(_ c: ContactState, position: Int64) -> [String?] {
+    /// A contact row in `contactColumns` order, typed: the one place that lists its values, for COPY
+    /// (`appendContact`) and as text (`contactValues`).
+    static func contactCells(_ c: ContactState, position: Int64) -> [CopyValue] {
         [
-            c.id.description, c.userID?.description ?? "", c.name, c.username, c.phone, c.email, c.notes, c.comment,
-            c.isDeleted ? "true" : "false", String(c.version), c.createdAt.description, c.updatedAt.description, String(position),
+            .uuid(c.id), c.userID.map { .uuid($0) } ?? .text(""), .text(c.name), CopyValue(c.username), CopyValue(c.phone),
+            CopyValue(c.email), CopyValue(c.notes), CopyValue(c.comment), .boolean(c.isDeleted), .bigint(c.version),
+            .timestamptz(c.createdAt), .timestamptz(c.updatedAt), .bigint(position),
         ]
     }
 
-    public static func transactionValues(_ t: TransactionState, position: Int64) -> [String?] {
+    /// A transaction row in `transactionColumns` order, typed (see `contactCells`).
+    static func transactionCells(_ t: TransactionState, position: Int64) -> [CopyValue] {
         [
-            t.id.description, t.userID?.description ?? "", t.contactID.description, String(t.amount), t.direction.rawValue,
-            t.kind.rawValue, t.currency, t.description, t.transactionDate, t.dueDate, t.comment, String(t.contribution),
-            t.isDeleted ? "true" : "false", String(t.version), t.createdAt.description, t.updatedAt.description, String(position),
+            .uuid(t.id), t.userID.map { .uuid($0) } ?? .text(""), .uuid(t.contactID), .bigint(t.amount), .text(t.direction.rawValue),
+            .text(t.kind.rawValue), .text(t.currency), CopyValue(t.description), CopyValue(t.transactionDate), CopyValue(t.dueDate),
+            CopyValue(t.comment), .bigint(t.contribution), .boolean(t.isDeleted), .bigint(t.version), .timestamptz(t.createdAt),
+            .timestamptz(t.updatedAt), .bigint(position),
         ]
+    }
+
+    /// A contact row as text values in `contactColumns` order.
+    public static func contactValues(_ c: ContactState, position: Int64) -> [String?] {
+        contactCells(c, position: position).map(\.textValue)
+    }
+
+    public static func transactionValues(_ t: TransactionState, position: Int64) -> [String?] {
+        transactionCells(t, position: position).map(\.textValue)
     }
 
     /// The columns of `appendContact`'s rows: `contactColumns` and the balance.
@@ -49,41 +62,13 @@ public enum ProjectionRow {
 
     /// Appends a contact row in `contactCopyColumns` order, typed for COPY (rebuild, verify).
     public static func appendContact(_ c: ContactState, position: Int64, balance: Int64, to rows: inout CopyRows) {
-        rows.append(.uuid(c.id))
-        rows.append(c.userID.map { .uuid($0) } ?? .null)
-        rows.append(.text(c.name))
-        rows.append(CopyValue(c.username))
-        rows.append(CopyValue(c.phone))
-        rows.append(CopyValue(c.email))
-        rows.append(CopyValue(c.notes))
-        rows.append(CopyValue(c.comment))
-        rows.append(.boolean(c.isDeleted))
-        rows.append(.bigint(c.version))
-        rows.append(.timestamptz(c.createdAt))
-        rows.append(.timestamptz(c.updatedAt))
-        rows.append(.bigint(position))
+        for value in contactCells(c, position: position) { rows.append(value) }
         rows.append(.bigint(balance))
     }
 
     /// Appends a transaction row in `transactionColumns` order, typed for COPY (rebuild, verify).
     public static func appendTransaction(_ t: TransactionState, position: Int64, to rows: inout CopyRows) {
-        rows.append(.uuid(t.id))
-        rows.append(t.userID.map { .uuid($0) } ?? .null)
-        rows.append(.uuid(t.contactID))
-        rows.append(.bigint(t.amount))
-        rows.append(.text(t.direction.rawValue))
-        rows.append(.text(t.kind.rawValue))
-        rows.append(.text(t.currency))
-        rows.append(CopyValue(t.description))
-        rows.append(CopyValue(t.transactionDate))
-        rows.append(CopyValue(t.dueDate))
-        rows.append(CopyValue(t.comment))
-        rows.append(.bigint(t.contribution))
-        rows.append(.boolean(t.isDeleted))
-        rows.append(.bigint(t.version))
-        rows.append(.timestamptz(t.createdAt))
-        rows.append(.timestamptz(t.updatedAt))
-        rows.append(.bigint(position))
+        for value in transactionCells(t, position: position) { rows.append(value) }
     }
 
     /// The SQL types of `contactColumns` and `transactionColumns`, in the same order.

@@ -77,6 +77,19 @@ public enum CopyValue: Sendable, Hashable {
     case timestamptz(Timestamp)
 
     public init(_ text: String?) { self = text.map { .text($0) } ?? .null }
+
+    /// The value as a parameter's or a JSON record's text (`true`/`false` for a boolean, RFC 3339 for a
+    /// time); nil for NULL.
+    public var textValue: String? {
+        switch self {
+        case .null: return nil
+        case .uuid(let id): return id.description
+        case .bigint(let n): return String(n)
+        case .boolean(let b): return b ? "true" : "false"
+        case .text(let s): return s
+        case .timestamptz(let t): return t.description
+        }
+    }
 }
 
 /// Rows of equal width for `SQLSession.copyRows`, stored flat (no array per row).
