@@ -118,38 +118,73 @@ if options.loadOnly {
 notes.append("Loaded \(thousands(Double(options.events))) events (8 users, \(generator.users.map(\.count).map(String.init).joined(separator: "/")) events each) with COPY in \(f(loadSeconds, 1)) s, \(thousands(Double(options.events) / loadSeconds)) events/s, indexes in place.")
 
 // MARK: rebuild
-say("projection rebuild (debtctl projections rebuild)")
-var started = Date()
-// The command operators run (the release binary, direct mode): the log read on one connection, the new
-// tables written on a second.
-let rebuildAnswer = try Tools.run(debtctl, ["--database", url, "--no-color", "projections", "rebuild", "--yes", "-o", "json"])
-let rebuildSeconds = Date().timeIntervalSince(started)
-guard let rebuiltEvents = (try? JSONValue(parsing: rebuildAnswer))?["events_processed"]?.integerValue else {
-    fatal("debtctl projections rebuild answered: \(rebuildAnswer)")
-}
-let rebuildRate = Double(rebuiltEvents) / rebuildSeconds
+// A deployment's log is settled: the commit status of its rows is written on their pages (hint bits)
+// and autovacuum has been by. Right after a bulk load, the first reader of each page writes that down
+// and autovacuum starts on the new table, so whichever measure ran first paid for it (until this run,
+// the rebuild: 6.41 s in the run before, where the same binary took 3.9-4.8 s on the settled log).
+say("settling the loaded log (VACUUM ANALYZE, CHECKPOINT)")
+try db.executeSync("VACUUM (ANALYZE) events")
+try db.executeSync("CHECKPOINT")
 
-say("set-based SQL rebuild (lower bound)")
-started = Date()
-try db.executeSync(
-    """
-    DROP TABLE IF EXISTS lb_contacts, lb_transactions;
-    CREATE TABLE lb_contacts AS
-      SELECT DISTINCT ON (aggregate_id) aggregate_id AS id, user_id, event_data->>'name' AS name, event_data->>'phone' AS phone,
-             version, occurred_at AS updated_at, position AS last_position
-        FROM events WHERE aggregate_type = 'contact' ORDER BY aggregate_id, position DESC;
-    CREATE TABLE lb_transactions AS
-      SELECT DISTINCT ON (aggregate_id) aggregate_id AS id, user_id, (event_data->>'contact_id')::uuid AS contact_id,
-             (event_data->>'amount')::bigint AS amount, event_data->>'direction' AS direction, event_type = 'DELETED' AS is_deleted,
-             version, occurred_at AS updated_at, position AS last_position
-        FROM events WHERE aggregate_type = 'transaction' ORDER BY aggregate_id, position DESC;
-    ALTER TABLE lb_contacts ADD PRIMARY KEY (id);
-    CREATE INDEX ON lb_contacts (user_id, name);
-    ALTER TABLE lb_transactions ADD PRIMARY KEY (id);
-    CREATE INDEX ON lb_transactions (user_id, updated_at);
-    CREATE INDEX ON lb_transactions (contact_id);
-    """)
-let setSeconds = Date().timeIntervalSince(started)
+/// `debtctl projections rebuild`: the command operators run (the release binary, direct mode): the log
+/// read on one connection, the new tables written on a second. Returns (seconds, events).
+@MainActor func rebuildOnce() throws -> (Double, Int64) {
+    let started = Date()
+    let answer = try Tools.run(debtctl, ["--database", url, "--no-color", "projections", "rebuild", "--yes", "-o", "json"])
+    let seconds = Date().timeIntervalSince(started)
+    guard let events = (try? JSONValue(parsing: answer))?["events_processed"]?.integerValue else {
+        fatal("debtctl projections rebuild answered: \(answer)")
+    }
+    return (seconds, events)
+}
+
+/// The lower bound: each aggregate's last event, set-based, with the same indexes (no UNDO, no merge
+/// of updates, no validation: not the projection, only what any rebuild has to read and write).
+@MainActor func setBasedOnce() throws -> Double {
+    let started = Date()
+    try db.executeSync(
+        """
+        DROP TABLE IF EXISTS lb_contacts, lb_transactions;
+        CREATE TABLE lb_contacts AS
+          SELECT DISTINCT ON (aggregate_id) aggregate_id AS id, user_id, event_data->>'name' AS name, event_data->>'phone' AS phone,
+                 version, occurred_at AS updated_at, position AS last_position
+            FROM events WHERE aggregate_type = 'contact' ORDER BY aggregate_id, position DESC;
+        CREATE TABLE lb_transactions AS
+          SELECT DISTINCT ON (aggregate_id) aggregate_id AS id, user_id, (event_data->>'contact_id')::uuid AS contact_id,
+                 (event_data->>'amount')::bigint AS amount, event_data->>'direction' AS direction, event_type = 'DELETED' AS is_deleted,
+                 version, occurred_at AS updated_at, position AS last_position
+            FROM events WHERE aggregate_type = 'transaction' ORDER BY aggregate_id, position DESC;
+        ALTER TABLE lb_contacts ADD PRIMARY KEY (id);
+        CREATE INDEX ON lb_contacts (user_id, name);
+        ALTER TABLE lb_transactions ADD PRIMARY KEY (id);
+        CREATE INDEX ON lb_transactions (user_id, updated_at);
+        CREATE INDEX ON lb_transactions (contact_id);
+        """)
+    return Date().timeIntervalSince(started)
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+say("projection rebuild (debtctl projections rebuild) and the set-based SQL rebuild (lower bound), alternating")
+var rebuildTimes: [Double] = []
+var setTimes: [Double] = []
+var rebuiltEvents: Int64 = 0
+for round in 0..<3 {
+    // Alternating which goes first, so that neither always runs on the other's leftovers.
+    if round % 2 == 1 { setTimes.append(try setBasedOnce()) }
+    let (seconds, events) = try rebuildOnce()
+    rebuildTimes.append(seconds)
+    rebuiltEvents = events
+    if round % 2 == 0 { setTimes.append(try setBasedOnce()) }
+}
+let rebuildSeconds = median(rebuildTimes)
+let setSeconds = median(setTimes)
+let rebuildRatios = zip(rebuildTimes, setTimes).map { $0 / $1 }
+let rebuildRate = Double(rebuiltEvents) / rebuildSeconds
+var started = Date()
 
 say("naive replay, one statement per event (a sample)")
 let sample = min(options.events, 20_000)
@@ -184,10 +219,10 @@ let naiveSeconds = Date().timeIntervalSince(started)
 let naiveRate = Double(sample) / naiveSeconds
 rows.append(Row(
     measure: "`debtctl projections rebuild`, \(thousands(Double(rebuiltEvents))) events",
-    figure: "\(f(rebuildSeconds)) s = \(thousands(rebuildRate)) events/s",
-    baseline: "naive one-statement-per-event replay: \(thousands(naiveRate)) events/s (sample of \(thousands(Double(sample)))); set-based SQL: \(f(setSeconds)) s",
-    ratio: "\(f(rebuildRate / naiveRate, 1))× naive; \(f(rebuildSeconds / setSeconds))× set-based time",
-    target: "≥ 250,000 events/s and ≤ 2× set-based", met: rebuildRate >= 250_000 && rebuildSeconds <= 2 * setSeconds))
+    figure: "\(f(rebuildSeconds)) s = \(thousands(rebuildRate)) events/s (median of \(rebuildTimes.count): \(rebuildTimes.map { f($0) }.joined(separator: ", ")) s)",
+    baseline: "naive one-statement-per-event replay: \(thousands(naiveRate)) events/s (sample of \(thousands(Double(sample)))); set-based SQL: \(f(setSeconds)) s (median of \(setTimes.count): \(setTimes.map { f($0) }.joined(separator: ", ")) s)",
+    ratio: "\(f(rebuildRate / naiveRate, 1))× naive; \(f(median(rebuildRatios)))× set-based time (median of the rounds' ratios: \(rebuildRatios.map { f($0) }.joined(separator: ", ")))",
+    target: "≥ 250,000 events/s and ≤ 2× set-based", met: rebuildRate >= 250_000 && median(rebuildRatios) <= 2))
 
 say("verify (sanity: the rebuilt projections equal the replay)")
 started = Date()
@@ -295,6 +330,12 @@ func token(_ user: String) throws -> String {
 }
 let pusherToken = try token("pusher")
 
+/// Each write measure starts with the earlier measures' dirty pages on disk: otherwise a checkpoint that
+/// the previous measure's writes triggered (the rebuilds and the sync push write hundreds of MB of WAL)
+/// flushes them in the middle of the next one.
+@MainActor func checkpoint() throws { try db.executeSync("CHECKPOINT") }
+
+try checkpoint()
 say("POST /api/sync/events, batches of 500, against raw multi-row INSERT")
 let syncScript = """
     local n = 0
@@ -334,6 +375,7 @@ rows.append(Row(
     baseline: "raw multi-row INSERT of the same rows: \(thousands(rawRate)) events/s", ratio: "\(f(100 * syncRate / rawRate, 0))% of raw",
     target: "≥ 50% of raw", met: syncRate >= 0.5 * rawRate))
 
+try checkpoint()
 say("POST /api/contacts, 32 connections")
 let single = try Tools.wrk(url: base, connections: 32, threads: 2, seconds: options.seconds, script: """
     wrk.method = "POST"

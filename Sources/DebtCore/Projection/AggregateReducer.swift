@@ -24,9 +24,3 @@ extension AggregateReducer {
         }
     }
 }
-
-/// Sets an optional text field from `data[key]` when the key is present: a string sets it, `null` clears it.
-func assign(_ data: [String: JSONValue], _ key: String, to field: inout String?) {
-    guard let v = data[key] else { return }
-    field = v.stringValue
-}

@@ -42,12 +42,18 @@ public struct ContactState: Sendable, Hashable, AggregateReducer {
         apply(fields: event.data)
     }
 
+    /// One pass over the event's members (see `TransactionState.apply(fields:)`).
     mutating func apply(fields data: [String: JSONValue]) {
-        if let n = data["name"]?.stringValue { name = n }
-        assign(data, "username", to: &username)
-        assign(data, "phone", to: &phone)
-        assign(data, "email", to: &email)
-        assign(data, "notes", to: &notes)
-        assign(data, "comment", to: &comment)
+        for (key, value) in data {
+            switch key {
+            case "name": if let n = value.stringValue { name = n }
+            case "username": username = value.stringValue
+            case "phone": phone = value.stringValue
+            case "email": email = value.stringValue
+            case "notes": notes = value.stringValue
+            case "comment": comment = value.stringValue
+            default: break
+            }
+        }
     }
 }

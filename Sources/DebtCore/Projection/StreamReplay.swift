@@ -43,7 +43,9 @@ public struct StreamReplay: Sendable {
     /// The aggregate as its live events make it; nil when it has no live CREATED.
     public var state: AggregateState? {
         var state: AggregateState?
-        for e in liveEvents {
+        // The live events, without building their array (a replay of the log asks for every stream).
+        let undone = undoneBy
+        for e in events where e.eventType != .undo && (undone.isEmpty || undone[e.id] == nil) {
             if e.eventType == .created {
                 state = AggregateState(creating: e)
             } else {

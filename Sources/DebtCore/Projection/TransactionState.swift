@@ -64,15 +64,22 @@ public struct TransactionState: Sendable, Hashable, AggregateReducer {
         return direction == .lent ? amount : -amount
     }
 
+    /// One pass over the event's members: an event carries a few of these keys, and looking each key
+    /// up hashed it nine times per event (a replay of the log does this for every event).
     mutating func apply(fields data: [String: JSONValue]) {
-        if let c = data["contact_id"]?.stringValue.flatMap({ Identifier($0) }) { contactID = c }
-        if let a = data["amount"]?.integerValue { amount = a }
-        if let d = data["direction"]?.stringValue.flatMap({ Direction(rawValue: $0) }) { direction = d }
-        if let k = data["type"]?.stringValue.flatMap({ Kind(rawValue: $0) }) { kind = k }
-        if let c = data["currency"]?.stringValue { currency = c }
-        assign(data, "description", to: &description)
-        assign(data, "transaction_date", to: &transactionDate)
-        assign(data, "due_date", to: &dueDate)
-        assign(data, "comment", to: &comment)
+        for (key, value) in data {
+            switch key {
+            case "contact_id": if let c = value.stringValue.flatMap({ Identifier($0) }) { contactID = c }
+            case "amount": if let a = value.integerValue { amount = a }
+            case "direction": if let d = value.stringValue.flatMap({ Direction(rawValue: $0) }) { direction = d }
+            case "type": if let k = value.stringValue.flatMap({ Kind(rawValue: $0) }) { kind = k }
+            case "currency": if let c = value.stringValue { currency = c }
+            case "description": description = value.stringValue
+            case "transaction_date": transactionDate = value.stringValue
+            case "due_date": dueDate = value.stringValue
+            case "comment": comment = value.stringValue
+            default: break
+            }
+        }
     }
 }
