@@ -19,12 +19,10 @@ extension EventStore {
     /// are dropped by the next rebuild, and the lock goes with the connection. `progress` may throw
     /// `CancellationError` to stop the rebuild (Ctrl-C in `debtctl`).
     ///
-    /// `writer`, a second connection to the same database, shares the work with this session: it reads
-    /// the contacts while PostgreSQL sorts the transactions here, takes the new tables' rows while this
-    /// session reads and replays the log, and builds indexes beside it (at 1,000,000 events, one step
-    /// after the other on one connection left the machine's cores idle a third of the time; see
-    /// `ProjectionBuilder+Overlapped.swift`). Without one, the rebuild runs on this session alone.
-    /// Nothing is left running on either when this returns.
+    /// `writer`, a second connection to the same database, takes the new tables' rows and builds their
+    /// indexes while this session reads and replays the log (at 1,000,000 events the two, one after the
+    /// other on one connection, left the machine's cores idle a third of the time). Without one, the
+    /// rebuild runs on this session alone. Nothing is left running on it when this returns.
     public func rebuildProjections(
         writer: (any SQLSession)? = nil, progress: (Int64, Int64) throws -> Void = { _, _ in }
     ) async throws -> RebuildResult {
@@ -56,36 +54,23 @@ extension EventStore {
         let head = try await headPosition()
         var builder = ProjectionBuilder(session: session, contactsTable: "contacts_rebuild", transactionsTable: "transactions_rebuild")
         builder.writer = writer
-        // Each table's indexes, built once its rows are in, independent of each other so that with a
-        // writer both connections build them at once (the primary keys are unique indexes until the
-        // swap: `ADD PRIMARY KEY` would lock the table against the other connection's index build).
-        // New tables have no statistics until analysed: without them the append path's lookups by
-        // contact ran as sequential scans after a rebuild (found by the benchmark: 65 writes/s at 1M).
-        // The largest first.
+        // Each table's indexes, built once its rows are in. New tables have no statistics until
+        // analysed: without them the append path's lookups by contact ran as sequential scans after a
+        // rebuild (found by the benchmark: 65 writes/s at 1M events).
         builder.finishing = [
-            "transactions_rebuild": [
-                "CREATE INDEX transactions_rebuild_user ON transactions_rebuild (user_id, created_at)",
-                "CREATE INDEX transactions_rebuild_contact ON transactions_rebuild (contact_id)",
-                "CREATE UNIQUE INDEX transactions_rebuild_pkey ON transactions_rebuild (id)",
-                "ANALYZE transactions_rebuild",
-            ],
-            "contacts_rebuild": [
-                "CREATE UNIQUE INDEX contacts_rebuild_pkey ON contacts_rebuild (id)",
-                "CREATE INDEX contacts_rebuild_user ON contacts_rebuild (user_id, name)",
-                "ANALYZE contacts_rebuild",
-            ],
+            "transactions_rebuild": """
+                ALTER TABLE transactions_rebuild ADD CONSTRAINT transactions_rebuild_pkey PRIMARY KEY (id);
+                CREATE INDEX transactions_rebuild_user ON transactions_rebuild (user_id, created_at);
+                CREATE INDEX transactions_rebuild_contact ON transactions_rebuild (contact_id);
+                ANALYZE transactions_rebuild;
+                """,
+            "contacts_rebuild": """
+                ALTER TABLE contacts_rebuild ADD CONSTRAINT contacts_rebuild_pkey PRIMARY KEY (id);
+                CREATE INDEX contacts_rebuild_user ON contacts_rebuild (user_id, name);
+                ANALYZE contacts_rebuild;
+                """,
         ]
-        let processed: Int64
-        if builder.overlapped {
-            // The contacts are kept in memory while the transactions are replayed, where they are not
-            // too many; the live projection's row count (as PostgreSQL last estimated it) tells.
-            let estimate = try await session.scalar(
-                "SELECT greatest(reltuples, 0)::bigint::text FROM pg_class WHERE oid = 'contacts_projection'::regclass")
-            builder.holdContacts = (Int(estimate ?? "") ?? Int.max) <= ProjectionBuilder.heldContactsLimit
-            processed = try await builder.build(upTo: head, progress: progress)
-        } else {
-            processed = try await session.transaction { try await builder.build(upTo: head, progress: progress) }
-        }
+        let processed = try await session.transaction { try await builder.build(upTo: head, progress: progress) }
         return try await session.transaction {
             _ = try await session.query("SELECT pg_advisory_xact_lock($1::bigint)", [String(Schema.appendLockKey)])
             let finalHead = try await headPosition()
@@ -94,11 +79,11 @@ extension EventStore {
                 """
                 DROP TABLE contacts_projection;
                 ALTER TABLE contacts_rebuild RENAME TO contacts_projection;
-                ALTER TABLE contacts_projection ADD CONSTRAINT contacts_projection_pkey PRIMARY KEY USING INDEX contacts_rebuild_pkey;
+                ALTER INDEX contacts_rebuild_pkey RENAME TO contacts_projection_pkey;
                 ALTER INDEX contacts_rebuild_user RENAME TO contacts_projection_user;
                 DROP TABLE transactions_projection;
                 ALTER TABLE transactions_rebuild RENAME TO transactions_projection;
-                ALTER TABLE transactions_projection ADD CONSTRAINT transactions_projection_pkey PRIMARY KEY USING INDEX transactions_rebuild_pkey;
+                ALTER INDEX transactions_rebuild_pkey RENAME TO transactions_projection_pkey;
                 ALTER INDEX transactions_rebuild_user RENAME TO transactions_projection_user;
                 ALTER INDEX transactions_rebuild_contact RENAME TO transactions_projection_contact;
                 """)

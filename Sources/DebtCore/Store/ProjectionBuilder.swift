@@ -1,149 +1,128 @@
 /// Replays the whole log, stream by stream, into a pair of projection tables: the engine of both
 /// rebuild (into tables beside the live ones) and verify (into temporary tables).
 ///
-/// Reads events up to `head`, one aggregate type at a time, in (aggregate_id, version) order through a
-/// cursor, a page at a time, so that the client holds one page and one stream at a time (and a running
-/// balance per contact); every stream's state is `StreamReplay.state`, the same reducers the append path
-/// uses. Rows go in with COPY, typed (binary where the driver can).
+/// Reads events up to `head`, one aggregate type after the other, in (aggregate_id, version) order
+/// through a cursor, a page at a time, so that the client holds one page and one stream at a time (and
+/// a running balance per contact); every stream's state is `StreamReplay.state`, the same reducers the
+/// append path uses. Rows go in with COPY, typed (binary where the driver can). Must run inside a
+/// transaction (the cursor's lifetime).
 ///
-/// Without a `writer` (verify's temporary tables, the server's admin rebuild) everything runs in order
-/// on `session`, inside the caller's transaction (the cursor's lifetime). With a `writer`, a second
-/// connection to the same database (a rebuild's tables are ordinary tables, visible to it), the work is
-/// spread over both (see `ProjectionBuilder+Overlapped.swift`); call it outside a transaction then.
+/// With a `writer` session of its own (a rebuild's tables are ordinary tables, visible to another
+/// connection), each batch's COPY runs on it while the next page is read and replayed, and a table's
+/// `finishing` SQL (its indexes) runs there as soon as its last row is in: the transactions' indexes
+/// are built while the contacts are replayed. Without one (verify's temporary tables), everything runs
+/// in order on `session`.
 struct ProjectionBuilder {
     let session: any SQLSession
     let contactsTable: String
     let transactionsTable: String
     /// Where the rows go; nil: `session` itself.
     var writer: (any SQLSession)?
-    /// Statements to run once a table (the key) has all its rows, such as its indexes and `ANALYZE`.
-    /// They must not depend on each other: with a writer they are spread over both connections and may
-    /// run at the same time; without one they run in order on `session`.
-    var finishing: [String: [String]] = [:]
-    /// With a writer: replay the contacts while PostgreSQL sorts the transactions' events for their
-    /// first page, and keep their rows here until the balances are known (about 500 bytes a contact, as measured at 100,000).
-    /// The caller turns it off where the contacts are too many to keep (`heldContactsLimit`); they are
-    /// then replayed after the transactions.
-    var holdContacts = true
+    /// SQL to run on the writer once a table (the key) has all its rows.
+    var finishing: [String: String] = [:]
     var pageSize = 5000
     var flushSize = 2000
     /// `work_mem` for the sort of the log: a 1,000,000-event log sorts in memory in about 250 MB; a
     /// larger one spills to disk.
     static let sortMemory = "256MB"
-    /// The most contacts a rebuild keeps in memory to replay them early (about 125 MB).
-    static let heldContactsLimit = 250_000
-
-    /// True when a writer session of its own takes the rows.
-    var overlapped: Bool { writer.map { $0 !== session } ?? false }
 
     /// Returns the number of events replayed; `progress` gets (events so far, head).
     ///
-    /// Transactions are replayed before their contacts' rows are written: their contributions, summed
-    /// per contact here (one total per contact with transactions), give each contact's balance, which
-    /// goes in with the contact's row. (An `UPDATE` of every contact afterwards took 0.6 s at 1,000,000
-    /// events and left a dead version of each row behind.)
+    /// Transactions are replayed first: their contributions, summed per contact here (one total per
+    /// contact with transactions), give each contact's balance, which goes in with the contact's row.
+    /// (An `UPDATE` of every contact afterwards took 0.6 s at 1,000,000 events and left a dead version
+    /// of each row behind.)
     func build(upTo head: Int64, progress: (Int64, Int64) throws -> Void) async throws -> Int64 {
-        if let writer, overlapped { return try await buildOverlapped(upTo: head, writer: writer, progress: progress) }
-        var writes = WriteQueue(session: session, writer: nil)
+        var writes = WriteQueue(session: session, writer: writer)
+        do {
+            let processed = try await build(upTo: head, progress: progress, writes: &writes)
+            try await writes.drain()
+            return processed
+        } catch {
+            // Nothing may still be using a connection when this returns (the caller rolls back, closes
+            // or reuses it).
+            await writes.abandon()
+            throw error
+        }
+    }
+
+    private func build(upTo head: Int64, progress: (Int64, Int64) throws -> Void, writes: inout WriteQueue) async throws -> Int64 {
         var processed: Int64 = 0
         var balances: [Identifier: Int64] = [:]
         var transactions = CopyRows(width: ProjectionRow.transactionColumns.count)
-        let (transactionsTable, flushSize) = (self.transactionsTable, self.flushSize)
-        try await declareCursor(.transaction, on: session, upTo: head)
-        try await replay(from: session, upTo: head, processed: &processed, progress: progress) { state, last in
-            try addTransaction(state, position: last, to: &transactions, balances: &balances)
+        let (transactionsTable, contactsTable) = (self.transactionsTable, self.contactsTable)
+        try await replay(.transaction, upTo: head, processed: &processed, progress: progress) { state, last in
+            guard case .transaction(let t) = state else { return }
+            ProjectionRow.appendTransaction(t, position: last, to: &transactions)
+            let contribution = t.contribution
+            if contribution != 0 {
+                func add(to total: inout Int64) -> Bool {
+                    let (sum, overflow) = total.addingReportingOverflow(contribution)
+                    total = sum
+                    return overflow
+                }
+                guard !add(to: &balances[t.contactID, default: 0]) else {
+                    throw StoreError.corrupt("the balance of contact \(t.contactID) is out of range")
+                }
+            }
         } flush: { force in
             try await writes.copy(&transactions, into: transactionsTable, columns: ProjectionRow.transactionColumns, at: force ? 1 : flushSize)
         }
-        for sql in finishing[transactionsTable] ?? [] { try await session.execute(sql) }
-        try await replayContacts(upTo: head, balances: balances, processed: &processed, writes: &writes, progress: progress)
-        for sql in finishing[contactsTable] ?? [] { try await session.execute(sql) }
-        return processed
-    }
-
-    /// Replays the contacts on `session` (inside a transaction there) and sends their rows, each with
-    /// its balance from `balances`, through `writes`.
-    func replayContacts(
-        upTo head: Int64, balances: [Identifier: Int64], processed: inout Int64, writes: inout WriteQueue,
-        progress: (Int64, Int64) throws -> Void
-    ) async throws {
+        if let sql = finishing[transactionsTable] { try await writes.send { try await $0.execute(sql) } }
         var contacts = CopyRows(width: ProjectionRow.contactCopyColumns.count)
-        let (contactsTable, flushSize) = (self.contactsTable, self.flushSize)
-        try await declareCursor(.contact, on: session, upTo: head)
-        try await replay(from: session, upTo: head, processed: &processed, progress: progress) { state, last in
+        try await replay(.contact, upTo: head, processed: &processed, progress: progress) { state, last in
             guard case .contact(let c) = state else { return }
             ProjectionRow.appendContact(c, position: last, balance: balances[c.id] ?? 0, to: &contacts)
         } flush: { force in
             try await writes.copy(&contacts, into: contactsTable, columns: ProjectionRow.contactCopyColumns, at: force ? 1 : flushSize)
         }
+        if let sql = finishing[contactsTable] { try await writes.send { try await $0.execute(sql) } }
+        return processed
     }
 
-    /// Appends a replayed transaction's row and adds its contribution to its contact's balance.
-    func addTransaction(_ state: AggregateState?, position: Int64, to rows: inout CopyRows, balances: inout [Identifier: Int64]) throws {
-        guard case .transaction(let t) = state else { return }
-        ProjectionRow.appendTransaction(t, position: position, to: &rows)
-        let contribution = t.contribution
-        guard contribution != 0 else { return }
-        func add(to total: inout Int64) -> Bool {
-            let (sum, overflow) = total.addingReportingOverflow(contribution)
-            total = sum
-            return overflow
-        }
-        guard !add(to: &balances[t.contactID, default: 0]) else {
-            throw StoreError.corrupt("the balance of contact \(t.contactID) is out of range")
-        }
-    }
-
-    /// Opens the cursor `replay` reads on `reader` (inside a transaction there): every event of `type` up
-    /// to `head`, in stream order. The planner is told to sort rather than walk the stream index: at
-    /// 1,000,000 events a rebuild took 8 s walking the index against 5.5 s sorting (and keyset pages,
-    /// each walking the index anew, 19 s). A sort may use more memory than a query usually gets.
-    func declareCursor(_ type: AggregateType, on reader: any SQLSession, upTo head: Int64) async throws {
-        _ = try await reader.query("SET LOCAL work_mem = '\(Self.sortMemory)'", [])
-        _ = try await reader.query("SET LOCAL cursor_tuple_fraction = 1", [])
-        _ = try await reader.query(
-            """
-            DECLARE projection_replay NO SCROLL CURSOR FOR
-            SELECT \(reader.replayColumns) FROM events
-             WHERE events.position <= $1::bigint AND events.aggregate_type = $2
-             ORDER BY events.aggregate_id, events.version
-            """, [String(head), type.rawValue])
-    }
-
-    /// The statement that reads the next page of the cursor `declareCursor` opened.
-    var fetchPage: String { "FETCH \(pageSize) FROM projection_replay" }
-
-    /// Replays every stream of the cursor `declareCursor` opened on `reader`, then closes it: `finish`
-    /// gets each stream's final state (nil when it does not exist) and the position of its last event;
-    /// `flush` is called between pages (to send what `finish` gathered when there is enough) and once at
-    /// the end with `true`. `first`, when given, is the read of the first page, already on its way.
-    func replay(
-        from reader: any SQLSession, upTo head: Int64, first: Task<[Event], any Error>? = nil, processed: inout Int64,
-        progress: (Int64, Int64) throws -> Void, finish: (AggregateState?, Int64) throws -> Void, flush: (Bool) async throws -> Void
+    /// Replays every stream of one aggregate type up to `head`: `finish` gets each stream's final state
+    /// (nil when it does not exist) and the position of its last event; `flush` is called between pages
+    /// (to send what `finish` gathered when there is enough) and once at the end with `true`.
+    private func replay(
+        _ type: AggregateType, upTo head: Int64, processed: inout Int64, progress: (Int64, Int64) throws -> Void,
+        finish: (AggregateState?, Int64) throws -> Void, flush: (Bool) async throws -> Void
     ) async throws {
-        let fetch = fetchPage
-        let handle = Sequenced(reader)
-        var events: [Event]
-        if let first { events = try await first.value } else { events = try await reader.replayEvents(fetch) }
         // The stream being replayed; it continues from one page into the next.
         var stream: StreamID?
         var current = StreamReplay()
         var last: Int64 = 0
+        // One ordered read through a cursor, fetched a page at a time (between the COPYs when they go on
+        // the same connection). The planner is told to sort rather than walk the stream index: at
+        // 1,000,000 events a rebuild took 8 s walking the index against 5.5 s sorting (and keyset pages,
+        // each walking the index anew, 19 s). A sort may use more memory than a query usually gets.
+        _ = try await session.query("SET LOCAL work_mem = '\(Self.sortMemory)'", [])
+        _ = try await session.query("SET LOCAL cursor_tuple_fraction = 1", [])
+        _ = try await session.query(
+            """
+            DECLARE projection_replay NO SCROLL CURSOR FOR
+            SELECT \(session.replayColumns) FROM events
+             WHERE events.position <= $1::bigint AND events.aggregate_type = $2
+             ORDER BY events.aggregate_id, events.version
+            """, [String(head), type.rawValue])
+        let fetch = "FETCH \(pageSize) FROM projection_replay"
+        let reader = Sequenced(session)
+        var events = try await session.replayEvents(fetch)
         while true {
             try await flush(false)
             // While this page is replayed here, the next is read and decoded in a task (at 1,000,000
             // events the read was 5–6 s of the database's time and the replay about 5 s of this
             // process's, one after the other). The connection is not touched here until that read is
             // awaited, also when the replay fails.
-            let next = events.count == pageSize ? Task { try await handle.session.replayEvents(fetch) } : nil
+            let next = events.count == pageSize ? Task { try await reader.session.replayEvents(fetch) } : nil
             do {
                 for e in events {
                     if let s = stream, s != e.stream {
                         try finish(current.state, last)
-                        // A fresh replay, not a copy of the finished one's storage.
                         current = StreamReplay()
                         last = 0
                     }
+                    // Applied in place: a copy of the replay taken out of an optional, appended to and
+                    // put back shared its event array, which was then copied for every event.
                     stream = e.stream
                     current.apply(e)
                     last = max(last, e.position ?? 0)
@@ -157,8 +136,99 @@ struct ProjectionBuilder {
             guard let next else { break }
             events = try await next.value
         }
-        _ = try await reader.query("CLOSE projection_replay", [])
+        _ = try await session.query("CLOSE projection_replay", [])
         if stream != nil { try finish(current.state, last) }
         try await flush(true)
+    }
+
+    /// Brings the tables from `from` up to `to`: every stream with an event in that range is replayed
+    /// whole and its row replaced (or removed); balances of every contact involved are recomputed.
+    func catchUp(from: Int64, to: Int64, store: EventStore) async throws -> Int64 {
+        guard to > from else { return 0 }
+        let ids = try await session.query(
+            "SELECT DISTINCT aggregate_type, aggregate_id::text FROM events WHERE position > $1::bigint AND position <= $2::bigint",
+            [String(from), String(to)])
+        var contacts: [JSONValue] = []
+        var transactions: [JSONValue] = []
+        var removed: [String: [Identifier]] = [:]
+        var balanceContacts = Set<Identifier>()
+        for r in ids {
+            guard let a = r[0].flatMap({ AggregateType(rawValue: $0) }), let id = r[1].flatMap({ Identifier($0) }) else { continue }
+            let replay = try await store.stream(StreamID(a, id))
+            let last = replay.events.compactMap(\.position).max() ?? 0
+            for e in replay.events { if let c = e.data["contact_id"]?.stringValue.flatMap({ Identifier($0) }) { balanceContacts.insert(c) } }
+            switch replay.state {
+            case .contact(let c)?: contacts.append(ProjectionRow.contact(c, position: last)); balanceContacts.insert(c.id)
+            case .transaction(let t)?: transactions.append(ProjectionRow.transaction(t, position: last))
+            case nil: removed[a == .contact ? contactsTable : transactionsTable, default: []].append(id)
+            }
+        }
+        for (table, list) in removed {
+            _ = try await session.query("DELETE FROM \(table) WHERE id = ANY($1::uuid[])", [SQLText.uuidArray(list)])
+        }
+        if !contacts.isEmpty {
+            _ = try await session.query(ProjectionRow.upsertContacts(into: contactsTable), [JSONValue.array(contacts).compactText])
+        }
+        if !transactions.isEmpty {
+            _ = try await session.query(ProjectionRow.upsertTransactions(into: transactionsTable), [JSONValue.array(transactions).compactText])
+        }
+        if !balanceContacts.isEmpty {
+            _ = try await session.query(
+                ProjectionRow.recomputeBalances(contacts: contactsTable, transactions: transactionsTable), [SQLText.uuidArray(balanceContacts)])
+        }
+        return Int64(ids.count)
+    }
+}
+
+/// A session handed to a task that uses it while its owner does not (the owner awaits the task before
+/// its next statement), which the type system cannot see.
+private struct Sequenced: @unchecked Sendable {
+    let session: any SQLSession
+    init(_ session: any SQLSession) { self.session = session }
+}
+
+/// The builder's writes, one at a time. With a writer session of its own, a write runs in a task while
+/// the builder goes on reading and replaying, and the next write first waits for it (so that at most
+/// one batch is on its way and one is being gathered); on `session` itself each write runs at once,
+/// since the session's connection is also reading.
+private struct WriteQueue {
+    private let target: Sequenced
+    private let overlapped: Bool
+    private var pending: Task<Void, any Error>?
+
+    init(session: any SQLSession, writer: (any SQLSession)?) {
+        target = Sequenced(writer ?? session)
+        overlapped = writer.map { $0 !== session } ?? false
+    }
+
+    mutating func send(_ work: @escaping @Sendable (any SQLSession) async throws -> Void) async throws {
+        try await drain()
+        let target = target
+        if overlapped {
+            pending = Task { try await work(target.session) }
+        } else {
+            try await work(target.session)
+        }
+    }
+
+    /// Sends `rows` with COPY, and empties them, once they number `threshold` or more.
+    mutating func copy(_ rows: inout CopyRows, into table: String, columns: [String], at threshold: Int) async throws {
+        guard !rows.isEmpty, rows.count >= threshold else { return }
+        let batch = rows
+        rows.removeAll()
+        try await send { try await $0.copyRows(into: table, columns: columns, batch) }
+    }
+
+    /// Waits for the write on its way; throws its failure.
+    mutating func drain() async throws {
+        guard let p = pending else { return }
+        pending = nil
+        try await p.value
+    }
+
+    /// Waits for the write on its way, ignoring its outcome (the builder is failing already).
+    mutating func abandon() async {
+        _ = await pending?.result
+        pending = nil
     }
 }

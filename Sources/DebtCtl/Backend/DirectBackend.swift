@@ -98,7 +98,7 @@ final class DirectBackend: Backend {
         if connection.serverVersion >= 140_000 {
             _ = try await connection.query("SET client_connection_check_interval = '1s'", [])
         }
-        // A second connection shares the work with this one (reads, COPYs, index builds; see
+        // A second connection writes the new tables while this one reads the log (see
         // `rebuildProjections`). Where the server refuses another connection (max_connections), the
         // rebuild runs on this one alone: slower, the same result.
         let writer = try? PQConnection(conninfo, applicationName: "debtctl")

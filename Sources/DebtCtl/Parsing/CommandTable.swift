@@ -101,12 +101,10 @@ public enum CommandTable {
             details: """
                 Builds new tables beside the live ones from the whole log, catches up with events appended meanwhile,
                 and swaps them in one transaction: readers never see half a state. An interrupted rebuild (Ctrl-C, kill)
-                leaves the live projections serving. Only one rebuild runs at a time; a second one exits 4. Two
-                connections share the work (one alone where the server refuses another): the transactions are read
-                on one while the other first reads the contacts, then writes the new tables; both build the indexes.
-                PostgreSQL may sort the log with up to 256 MB of memory (work_mem), on disk beyond that. debtctl
-                holds one page of events, a running balance per contact and, up to 250,000 contacts, the contacts'
-                rows until their balances are known (about 500 bytes each); with more, it replays them last.
+                leaves the live projections serving. Only one rebuild runs at a time; a second one exits 4. The log is
+                read on one connection while a second writes the new tables (on one alone where the server refuses
+                another). PostgreSQL may sort the log with up to 256 MB of memory (work_mem), on disk beyond that;
+                debtctl holds one page of events and a running balance per contact.
                 """,
             options: [OptionSpec("all", help: "rebuild every projection (the default)"), dryRun, yes],
             positionals: [PositionalSpec("NAME", required: false, completion: .projection, help: "contacts or transactions (both are rebuilt together)")],
