@@ -120,8 +120,8 @@ notes.append("Loaded \(thousands(Double(options.events))) events (8 users, \(gen
 // MARK: rebuild
 // A deployment's log is settled: the commit status of its rows is written on their pages (hint bits)
 // and autovacuum has been by. Right after a bulk load, the first reader of each page writes that down
-// and autovacuum starts on the new table, so whichever measure ran first paid for it (until this run,
-// the rebuild: 6.41 s in the run before, where the same binary took 3.9-4.8 s on the settled log).
+// and autovacuum starts on the new table, so whichever measure ran first paid for it (until now, always
+// the rebuild, before the set-based baseline).
 say("settling the loaded log (VACUUM ANALYZE, CHECKPOINT)")
 try db.executeSync("VACUUM (ANALYZE) events")
 try db.executeSync("CHECKPOINT")
