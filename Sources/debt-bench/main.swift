@@ -235,9 +235,8 @@ say("debtctl --version against psql --version")
 let env = ["DEBTCTL_DATABASE_URL": url, "PGDATABASE": "bench", "NO_COLOR": "1"]
 /// The median of a round's ratios, and all of them for the table.
 func medianRatio(_ ratios: [Double]) -> (Double, String) {
-    let sorted = ratios.sorted()
-    let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    return (median, "\(f(median))× (median of \(ratios.count) rounds in alternating order: \(ratios.map { f($0) }.joined(separator: ", ")))")
+    let m = median(ratios)
+    return (m, "\(f(m))× (median of \(ratios.count) rounds in alternating order: \(ratios.map { f($0) }.joined(separator: ", ")))")
 }
 let start = try Tools.hyperfineRounds(["\(debtctl) --version", "\(psql) --version"], rounds: 5, runs: options.runs * 2, warmup: 20)
 let startRatio = medianRatio(start.ratios)

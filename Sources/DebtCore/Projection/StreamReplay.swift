@@ -35,17 +35,18 @@ public struct StreamReplay: Sendable {
     }
 
     /// The live events, in version order, UNDO events left out.
-    public var liveEvents: [Event] {
+    public var liveEvents: [Event] { Array(live) }
+
+    /// `liveEvents` without building their array (a replay of the log folds every stream).
+    private var live: LazyFilterSequence<[Event]> {
         let undone = undoneBy
-        return events.filter { $0.eventType != .undo && undone[$0.id] == nil }
+        return events.lazy.filter { $0.eventType != .undo && (undone.isEmpty || undone[$0.id] == nil) }
     }
 
     /// The aggregate as its live events make it; nil when it has no live CREATED.
     public var state: AggregateState? {
         var state: AggregateState?
-        // The live events, without building their array (a replay of the log asks for every stream).
-        let undone = undoneBy
-        for e in events where e.eventType != .undo && (undone.isEmpty || undone[e.id] == nil) {
+        for e in live {
             if e.eventType == .created {
                 state = AggregateState(creating: e)
             } else {
