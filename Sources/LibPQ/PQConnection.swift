@@ -14,6 +14,8 @@ public final class PQConnection: SQLSession {
     private let handle: OpaquePointer
     /// This connection's cancel handle while it is the one Ctrl-C cancels (see `Interrupts`).
     private var cancelHandle: OpaquePointer?
+    /// A FETCH that `replayEvents(_:readAhead:)` sent and whose answer nobody has read yet.
+    private var readAhead: String?
 
     /// `applicationName` is libpq's `fallback_application_name`: what `pg_stat_activity` shows unless
     /// the conninfo or `PGAPPNAME` names the application (set with the connection, no round trip).
@@ -60,6 +62,7 @@ public final class PQConnection: SQLSession {
     /// one empty-query round trip, and reconnects it with the same parameters. Returns true when it had to
     /// reconnect (session state such as LISTEN and SET is then gone); throws when it cannot.
     public func reconnectIfDropped() throws(SQLError) -> Bool {
+        settleReadAhead()
         if dl_PQstatus(handle) == CONNECTION_OK {
             let fd = dl_PQsocket(handle)
             // Readable while idle: the server said something (a NOTIFY, or a FATAL message and then end
@@ -115,6 +118,7 @@ public final class PQConnection: SQLSession {
     }
 
     public func executeSync(_ sql: String) throws(SQLError) {
+        settleReadAhead()
         guard let r = dl_PQexec(handle, sql) else { throw connectionError() }
         defer { dl_PQclear(r) }
         try check(r)
@@ -124,6 +128,7 @@ public final class PQConnection: SQLSession {
     /// result of any size never sits in memory. `body` returns false to stop early; the rest of the
     /// result is then read and dropped.
     public func stream(_ sql: String, _ parameters: [String?], _ body: ([String?]) throws -> Bool) throws {
+        settleReadAhead()
         try withParameters(parameters) { (values: UnsafePointer<UnsafePointer<CChar>?>?, count: Int32) throws(SQLError) in
             guard dl_PQsendQueryParams(handle, sql, count, nil, values, nil, nil, 0) == 1 else { throw connectionError() }
         }
@@ -152,9 +157,34 @@ public final class PQConnection: SQLSession {
     /// own bytes. At 1,000,000 events the text form cost PostgreSQL its output conversions and this
     /// process eleven `String`s per event.
     public func replayEvents(_ sql: String) async throws -> [Event] {
-        guard let result = dl_PQexecParams(handle, sql, 0, nil, nil, nil, nil, 1) else { throw connectionError() }
+        try replayPage(sql, readAhead: nil)
+    }
+
+    /// `SQLSession.replayEvents(_:readAhead:)`: when the answer is a full page, the same FETCH goes out
+    /// again before this page is decoded, and the next call with it takes that answer. With one FETCH
+    /// at a time, PostgreSQL stood idle while each page was decoded here, and this process while the
+    /// next was produced. Any other statement on this connection first reads and drops an answer still
+    /// outstanding (a replay that failed midway and is being rolled back).
+    public func replayEvents(_ sql: String, readAhead pageSize: Int?) async throws -> [Event] {
+        try replayPage(sql, readAhead: pageSize)
+    }
+
+    private func replayPage(_ sql: String, readAhead pageSize: Int?) throws -> [Event] {
+        let result: OpaquePointer
+        if readAhead == sql {
+            readAhead = nil
+            result = try answer()
+        } else {
+            settleReadAhead()
+            guard let r = dl_PQexecParams(handle, sql, 0, nil, nil, nil, nil, 1) else { throw connectionError() }
+            result = r
+        }
         defer { dl_PQclear(result) }
         try check(result)
+        if let pageSize, dl_PQntuples(result) == pageSize {
+            guard dl_PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 1) == 1 else { throw connectionError() }
+            readAhead = sql
+        }
         let types = EventRow.binaryReplayTypes
         let fields = dl_PQnfields(result)
         guard Int(fields) == types.count, (0..<fields).allSatisfy({ dl_PQftype(result, $0) == types[Int($0)] }) else {
@@ -187,6 +217,7 @@ public final class PQConnection: SQLSession {
     /// Runs a `COPY … FROM STDIN` statement and sends the data `next` produces (in the statement's
     /// format, one chunk a call, nil at the end); returns the number of rows copied.
     public func copyIn(_ sql: String, _ next: () throws -> [UInt8]?) throws -> Int64 {
+        settleReadAhead()
         guard let started = dl_PQexec(handle, sql) else { throw connectionError() }
         guard dl_PQresultStatus(started) == PGRES_COPY_IN else {
             defer { dl_PQclear(started) }
@@ -220,6 +251,7 @@ public final class PQConnection: SQLSession {
 
     /// Waits up to `timeout` seconds for NOTIFY messages and returns (channel, payload) pairs.
     public func notifications(timeout: Double) throws(SQLError) -> [(channel: String, payload: String)] {
+        settleReadAhead()
         var out: [(String, String)] = []
         func drain() throws(SQLError) {
             guard dl_PQconsumeInput(handle) == 1 else { throw connectionError() }
@@ -238,7 +270,31 @@ public final class PQConnection: SQLSession {
 
     // MARK: - Internals
 
+    /// The answer to the statement sent last, once it is complete: its failure if it failed, else its
+    /// last result (a FETCH has one).
+    private func answer() throws(SQLError) -> OpaquePointer {
+        var kept: OpaquePointer?
+        while let r = dl_PQgetResult(handle) {
+            if let k = kept, dl_PQresultStatus(k) == PGRES_FATAL_ERROR {
+                dl_PQclear(r)
+            } else {
+                if let k = kept { dl_PQclear(k) }
+                kept = r
+            }
+        }
+        guard let kept else { throw connectionError() }
+        return kept
+    }
+
+    /// Reads and drops the answer to a read-ahead FETCH nobody took, so that the connection is idle.
+    private func settleReadAhead() {
+        guard readAhead != nil else { return }
+        readAhead = nil
+        while let r = dl_PQgetResult(handle) { dl_PQclear(r) }
+    }
+
     private func run(_ sql: String, _ parameters: [String?]) throws(SQLError) -> OpaquePointer {
+        settleReadAhead()
         let result = try withParameters(parameters) { (values: UnsafePointer<UnsafePointer<CChar>?>?, count: Int32) throws(SQLError) -> OpaquePointer in
             guard let r = dl_PQexecParams(handle, sql, count, nil, values, nil, nil, 0) else { throw connectionError() }
             return r

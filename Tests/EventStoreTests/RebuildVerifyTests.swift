@@ -147,6 +147,39 @@ struct RebuildVerifyTests {
         #expect(written > 0 && written < total, "the batches sent before the failure are in, no more: \(written) of \(total)")
     }
 
+    @Test("a cursor read ahead (libpq): every page once and in order, the connection idle after a short page, an answer nobody took dropped before the next statement")
+    func readAhead() async throws {
+        let (url, store) = try await TestDatabase.store()
+        let user = try await store.createUser(username: "u")
+        _ = try await seed(store, user: user, contacts: 6)
+        let head = try await store.headPosition()
+        #expect(head > 12)
+        let db = try PQConnection(url)
+        let declare = "DECLARE c NO SCROLL CURSOR FOR SELECT \(EventRow.binaryReplayColumns) FROM events ORDER BY events.position"
+        // Pages of 4 with the next one always on its way: the same events as one read, no page twice.
+        try db.executeSync("BEGIN")
+        try db.executeSync(declare)
+        var pages: [[Event]] = []
+        repeat {
+            pages.append(try await db.replayEvents("FETCH 4 FROM c", readAhead: 4))
+        } while pages.last?.count == 4
+        // After a short page nothing is outstanding: the connection answers at once.
+        #expect(try db.querySync("SELECT 1::text", []) == [["1"]])
+        try db.executeSync("COMMIT")
+        let whole = try await db.replayEvents("SELECT \(EventRow.binaryReplayColumns) FROM events ORDER BY events.position")
+        #expect(pages.flatMap { $0 } == whole && whole.count == Int(head))
+        #expect(pages.dropLast().allSatisfy { $0.count == 4 } && pages.last!.count < 4)
+        // A replay that stops after a full page leaves a FETCH outstanding: the next statement drops its
+        // answer and runs, and the cursor is where that FETCH left it.
+        try db.executeSync("BEGIN")
+        try db.executeSync(declare)
+        let first = try await db.replayEvents("FETCH 4 FROM c", readAhead: 4)
+        #expect(try db.querySync("SELECT 2::text", []) == [["2"]])
+        let third = try await db.replayEvents("FETCH 4 FROM c")
+        try db.executeSync("ROLLBACK")
+        #expect(first == Array(whole[0..<4]) && third == Array(whole[8..<12]))
+    }
+
     @Test("a replay read in binary (libpq) makes the same events as the text read, times before 2000 and escapes included")
     func binaryReplayRead() async throws {
         let (url, store) = try await TestDatabase.store()

@@ -10,13 +10,16 @@ public enum EventRow {
     public static let replayColumns = selectList(metadata: "'{}'", recordedAt: "'0'")
 
     /// `replayColumns` for a session that reads results in binary (`SQLSession.replayEvents`): the
-    /// columns as they are stored, so that PostgreSQL formats none of them as text but the event's
-    /// data; their types are `binaryReplayTypes`.
+    /// columns as they are stored, so that PostgreSQL formats none of them as text; their types are
+    /// `binaryReplayTypes`. The event's data stays jsonb, whose binary form is a version byte and the
+    /// text: written `event_data::text`, the cast ran in the scan, below the rebuild's sort, and the
+    /// first page of 850,000 sorted events waited 0.93 s for it instead of 0.64 s (the conversion now
+    /// runs as the rows go out, while the client is replaying the pages before).
     public static let binaryReplayColumns =
-        "events.position, events.event_id, events.user_id, events.aggregate_type, events.aggregate_id, events.event_type, events.version, events.event_data::text, events.occurred_at"
+        "events.position, events.event_id, events.user_id, events.aggregate_type, events.aggregate_id, events.event_type, events.version, events.event_data, events.occurred_at"
 
-    /// The type OIDs of `binaryReplayColumns`: bigint, uuid, uuid, text, uuid, text, bigint, text, timestamptz.
-    public static let binaryReplayTypes: [UInt32] = [20, 2950, 2950, 25, 2950, 25, 20, 25, 1184]
+    /// The type OIDs of `binaryReplayColumns`: bigint, uuid, uuid, text, uuid, text, bigint, jsonb, timestamptz.
+    public static let binaryReplayTypes: [UInt32] = [20, 2950, 2950, 25, 2950, 25, 20, 3802, 1184]
 
     /// Decodes a row of `binaryReplayColumns` in PostgreSQL's binary format; `cell(i)` is column i's
     /// bytes, nil for NULL. The same event as `decode` makes of the row of `replayColumns` (no metadata,
@@ -47,7 +50,10 @@ public enum EventRow {
         }
         let data: JSONValue
         do {
-            data = try JSONValue(parsing: Array(try bytes(7)))
+            // jsonb's binary format: version 1, then the document as text.
+            let json = try bytes(7)
+            guard json.first == 1 else { throw StoreError.corrupt("jsonb format version \(json.first.map(String.init) ?? "missing")") }
+            data = try JSONValue(parsing: Array(json.dropFirst()))
         } catch {
             throw StoreError.corrupt("event at position \(position): \(error)")
         }

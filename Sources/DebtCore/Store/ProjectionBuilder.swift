@@ -104,16 +104,22 @@ struct ProjectionBuilder {
              WHERE events.position <= $1::bigint AND events.aggregate_type = $2
              ORDER BY events.aggregate_id, events.version
             """, [String(head), type.rawValue])
-        let fetch = "FETCH \(pageSize) FROM projection_replay"
+        // Reading ahead needs the connection to itself: without a writer, the COPYs between pages go
+        // on it too.
+        let (fetch, page) = ("FETCH \(pageSize) FROM projection_replay", writer.map { $0 !== session } ?? false ? pageSize : nil)
         let reader = Sequenced(session)
-        var events = try await session.replayEvents(fetch)
+        let readerThread = BlockingExecutor(label: "projection-replay-read")
+        var events = try await session.replayEvents(fetch, readAhead: page)
         while true {
             try await flush(false)
             // While this page is replayed here, the next is read and decoded in a task (at 1,000,000
             // events the read was 5–6 s of the database's time and the replay about 5 s of this
-            // process's, one after the other). The connection is not touched here until that read is
-            // awaited, also when the replay fails.
-            let next = events.count == pageSize ? Task { try await reader.session.replayEvents(fetch) } : nil
+            // process's, one after the other), on a thread of its own (`BlockingExecutor`), while
+            // PostgreSQL already produces the page after it (`readAhead`). The connection is not
+            // touched here until that read is awaited, also when the replay fails.
+            let next = events.count == pageSize ? Task(executorPreference: readerThread) {
+                try await reader.session.replayEvents(fetch, readAhead: page)
+            } : nil
             do {
                 for e in events {
                     if let s = stream, s != e.stream {
@@ -195,6 +201,8 @@ private struct WriteQueue {
     private let target: Sequenced
     private let overlapped: Bool
     private var pending: Task<Void, any Error>?
+    /// The writes' thread: a COPY blocks its thread until PostgreSQL has taken the rows.
+    private let thread = BlockingExecutor(label: "projection-replay-write")
 
     init(session: any SQLSession, writer: (any SQLSession)?) {
         target = Sequenced(writer ?? session)
@@ -205,7 +213,7 @@ private struct WriteQueue {
         try await drain()
         let target = target
         if overlapped {
-            pending = Task { try await work(target.session) }
+            pending = Task(executorPreference: thread) { try await work(target.session) }
         } else {
             try await work(target.session)
         }

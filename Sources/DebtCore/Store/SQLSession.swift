@@ -30,6 +30,13 @@ public protocol SQLSession: AnyObject {
     /// that can read results in binary uses `EventRow.binaryReplayColumns` (PostgreSQL then formats
     /// no UUID, integer or timestamp as text, and no column becomes a `String` here).
     func replayEvents(_ sql: String) async throws -> [Event]
+    /// `replayEvents` for reading a cursor page after page: with a `pageSize`, a driver may send the
+    /// same FETCH again as soon as a full page (`pageSize` rows) has arrived, so that PostgreSQL
+    /// produces the next page while this one is decoded, and answer the next call with it. Call it
+    /// again after every full page and run nothing else on the session meanwhile: a driver drops an
+    /// answer read ahead when another statement comes first (the way out of a failed replay). Without
+    /// a `pageSize` it is `replayEvents`, which is also the default.
+    func replayEvents(_ sql: String, readAhead pageSize: Int?) async throws -> [Event]
 }
 
 extension SQLSession {
@@ -37,6 +44,10 @@ extension SQLSession {
 
     public func replayEvents(_ sql: String) async throws -> [Event] {
         try await query(sql, []).map(EventRow.decode)
+    }
+
+    public func replayEvents(_ sql: String, readAhead pageSize: Int?) async throws -> [Event] {
+        try await replayEvents(sql)
     }
 
     public func queryPrepared(_ sql: String, _ parameters: [String?]) async throws -> [[String?]] { try await query(sql, parameters) }
