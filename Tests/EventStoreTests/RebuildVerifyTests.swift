@@ -147,6 +147,55 @@ struct RebuildVerifyTests {
         #expect(written > 0 && written < total, "the batches sent before the failure are in, no more: \(written) of \(total)")
     }
 
+    @Test("the builder with a second reader: the transactions read as two ranges split at the analysed median id, the contacts written on the second reader; the same rows; a failure in the second range leaves all three connections idle")
+    func builderSplit() async throws {
+        let (url, store, db) = try await scratch(contacts: 30)
+        try db.executeSync("ANALYZE events")
+        let (writer, second) = (try PQConnection(url), try PQConnection(url))
+        var builder = ProjectionBuilder(session: db, contactsTable: "c_scratch", transactionsTable: "t_scratch")
+        builder.writer = writer
+        builder.secondReader = second
+        builder.pageSize = 7
+        builder.flushSize = 3
+        // Which connection finished each table, and what it saw then.
+        builder.finishing = [
+            "t_scratch": "CREATE TABLE t_done AS SELECT count(*) AS n, pg_backend_pid() AS pid FROM t_scratch",
+            "c_scratch": "CREATE TABLE c_done AS SELECT count(*) AS n, pg_backend_pid() AS pid FROM c_scratch",
+        ]
+        let median = try #require(try await builder.medianAggregateID())
+        let below = try db.querySync(
+            "SELECT count(*)::text FROM events WHERE aggregate_type = 'transaction' AND aggregate_id < $1::uuid", [median.description])
+        let firstRange = Int(below[0][0] ?? "") ?? 0
+        let all = Int(try db.querySync("SELECT count(*)::text FROM events WHERE aggregate_type = 'transaction'", [])[0][0] ?? "") ?? 0
+        #expect(firstRange > 0 && firstRange < all, "both ranges hold events: \(firstRange) of \(all)")
+        let head = try await store.headPosition()
+        let processed = try await db.transaction { try await builder.build(upTo: head, progress: { _, _ in }) }
+        #expect(processed == head)
+        #expect(try rows(db, "c_scratch") == rows(db, "contacts_projection"))
+        #expect(try rows(db, "t_scratch") == rows(db, "transactions_projection"))
+        let pid = { (c: PQConnection) in try c.querySync("SELECT pg_backend_pid()::text", [])[0][0] }
+        #expect(try db.querySync("SELECT pid::text FROM t_done", [])[0][0] == pid(writer))
+        #expect(try db.querySync("SELECT pid::text FROM c_done", [])[0][0] == pid(second))
+        #expect(try db.querySync("SELECT n::text FROM c_done", []) == [["30"]])
+
+        // Stopped on the first page of the second range (pages of 7: the first range takes
+        // ceil(firstRange / 7) of them): the second reader's transaction is rolled back, nothing runs.
+        try db.executeSync("DROP TABLE t_done, c_done; TRUNCATE c_scratch, t_scratch")
+        var pages = 0
+        await #expect(throws: CancellationError.self) {
+            try await db.transaction {
+                try await builder.build(upTo: head) { _, _ in
+                    pages += 1
+                    if pages == (firstRange + 6) / 7 + 1 { throw CancellationError() }
+                }
+            }
+        }
+        for c in [db, writer, second] { #expect(try c.querySync("SELECT 1::text", []) == [["1"]]) }
+        let states = try db.querySync(
+            "SELECT state FROM pg_stat_activity WHERE pid IN (\(try pid(writer) ?? "0"), \(try pid(second) ?? "0")) ORDER BY pid", [])
+        #expect(states == [["idle"], ["idle"]], "no transaction left open: \(states)")
+    }
+
     @Test("a cursor read ahead (libpq): every page once and in order, the connection idle after a short page, an answer nobody took dropped before the next statement")
     func readAhead() async throws {
         let (url, store) = try await TestDatabase.store()

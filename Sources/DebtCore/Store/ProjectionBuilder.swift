@@ -18,6 +18,8 @@ struct ProjectionBuilder {
     let transactionsTable: String
     /// Where the rows go; nil: `session` itself.
     var writer: (any SQLSession)?
+    /// A third connection, idle, that reads half of the transactions' log (see `replay`).
+    var secondReader: (any SQLSession)?
     /// SQL to run on the writer once a table (the key) has all its rows.
     var finishing: [String: String] = [:]
     var pageSize = 5000
@@ -32,26 +34,36 @@ struct ProjectionBuilder {
     /// contact with transactions), give each contact's balance, which goes in with the contact's row.
     /// (An `UPDATE` of every contact afterwards took 0.6 s at 1,000,000 events and left a dead version
     /// of each row behind.)
+    ///
+    /// The contacts' rows go on the `secondReader` when there is one (it is idle once the transactions
+    /// are read): on the writer, their first COPY waited for the transactions' indexes, and the replay
+    /// with it (about 0.8 s at 1,000,000 events, a core idle).
     func build(upTo head: Int64, progress: (Int64, Int64) throws -> Void) async throws -> Int64 {
         var writes = WriteQueue(session: session, writer: writer)
+        var contactWrites = writer != nil && secondReader.map({ $0 !== session && $0 !== writer }) == true
+            ? WriteQueue(session: session, writer: secondReader) : nil
         do {
-            let processed = try await build(upTo: head, progress: progress, writes: &writes)
+            let processed = try await build(upTo: head, progress: progress, writes: &writes, contactWrites: &contactWrites)
             try await writes.drain()
+            try await contactWrites?.drain()
             return processed
         } catch {
             // Nothing may still be using a connection when this returns (the caller rolls back, closes
             // or reuses it).
             await writes.abandon()
+            await contactWrites?.abandon()
             throw error
         }
     }
 
-    private func build(upTo head: Int64, progress: (Int64, Int64) throws -> Void, writes: inout WriteQueue) async throws -> Int64 {
+    private func build(
+        upTo head: Int64, progress: (Int64, Int64) throws -> Void, writes: inout WriteQueue, contactWrites: inout WriteQueue?
+    ) async throws -> Int64 {
         var processed: Int64 = 0
         var balances: [Identifier: Int64] = [:]
         var transactions = CopyRows(width: ProjectionRow.transactionColumns.count)
         let (transactionsTable, contactsTable) = (self.transactionsTable, self.contactsTable)
-        try await replay(.transaction, upTo: head, processed: &processed, progress: progress) { state, last in
+        try await replay(.transaction, upTo: head, split: true, processed: &processed, progress: progress) { state, last in
             guard case .transaction(let t) = state else { return }
             ProjectionRow.appendTransaction(t, position: last, to: &transactions)
             let contribution = t.contribution
@@ -74,77 +86,137 @@ struct ProjectionBuilder {
             guard case .contact(let c) = state else { return }
             ProjectionRow.appendContact(c, position: last, balance: balances[c.id] ?? 0, to: &contacts)
         } flush: { force in
-            try await writes.copy(&contacts, into: contactsTable, columns: ProjectionRow.contactCopyColumns, at: force ? 1 : flushSize)
+            let threshold = force ? 1 : flushSize
+            if contactWrites != nil {
+                try await contactWrites!.copy(&contacts, into: contactsTable, columns: ProjectionRow.contactCopyColumns, at: threshold)
+            } else {
+                try await writes.copy(&contacts, into: contactsTable, columns: ProjectionRow.contactCopyColumns, at: threshold)
+            }
         }
-        if let sql = finishing[contactsTable] { try await writes.send { try await $0.execute(sql) } }
+        if let sql = finishing[contactsTable] {
+            if contactWrites != nil {
+                try await contactWrites!.send { try await $0.execute(sql) }
+            } else {
+                try await writes.send { try await $0.execute(sql) }
+            }
+        }
         return processed
     }
 
     /// Replays every stream of one aggregate type up to `head`: `finish` gets each stream's final state
     /// (nil when it does not exist) and the position of its last event; `flush` is called between pages
-    /// (to send what `finish` gathered when there is enough) and once at the end with `true`.
+    /// (to send what `finish` gathered when there is enough) and once at the end with `true`. With
+    /// `split` and a `secondReader`, the log is read as two ranges of aggregate ids, one per
+    /// connection, whose sorts run at once.
     private func replay(
-        _ type: AggregateType, upTo head: Int64, processed: inout Int64, progress: (Int64, Int64) throws -> Void,
+        _ type: AggregateType, upTo head: Int64, split: Bool = false, processed: inout Int64, progress: (Int64, Int64) throws -> Void,
         finish: (AggregateState?, Int64) throws -> Void, flush: (Bool) async throws -> Void
     ) async throws {
-        // The stream being replayed; it continues from one page into the next.
-        var stream: StreamID?
-        var current = StreamReplay()
-        var last: Int64 = 0
         // One ordered read through a cursor, fetched a page at a time (between the COPYs when they go on
         // the same connection). The planner is told to sort rather than walk the stream index: at
         // 1,000,000 events a rebuild took 8 s walking the index against 5.5 s sorting (and keyset pages,
         // each walking the index anew, 19 s). A sort may use more memory than a query usually gets.
-        _ = try await session.query("SET LOCAL work_mem = '\(Self.sortMemory)'", [])
-        _ = try await session.query("SET LOCAL cursor_tuple_fraction = 1", [])
-        _ = try await session.query(
-            """
-            DECLARE projection_replay NO SCROLL CURSOR FOR
-            SELECT \(session.replayColumns) FROM events
-             WHERE events.position <= $1::bigint AND events.aggregate_type = $2
-             ORDER BY events.aggregate_id, events.version
-            """, [String(head), type.rawValue])
+        //
+        // No page arrives before the sort is done: 0.5–1 s for the 850,000 transaction events of the
+        // benchmark, with one core idle. Split in two at the median id, each half sorted by a
+        // connection of its own, both at once, the first page came in half the time. Both connections
+        // see the same events: appends commit one at a time in position order (the append lock), so
+        // every event up to `head` was committed before `head` was read.
+        var ranges = [ReplayRange(session: Sequenced(session), ownTransaction: false, condition: "", median: nil)]
+        if split, let second = secondReader, second !== session, second !== writer, let median = try await medianAggregateID() {
+            ranges = [
+                ReplayRange(session: Sequenced(session), ownTransaction: false, condition: "AND events.aggregate_id < $3::uuid", median: median),
+                ReplayRange(session: Sequenced(second), ownTransaction: true, condition: "AND events.aggregate_id >= $3::uuid", median: median),
+            ]
+        }
         // Reading ahead needs the connection to itself: without a writer, the COPYs between pages go
         // on it too.
         let (fetch, page) = ("FETCH \(pageSize) FROM projection_replay", writer.map { $0 !== session } ?? false ? pageSize : nil)
-        let reader = Sequenced(session)
-        let readerThread = BlockingExecutor(label: "projection-replay-read")
-        var events = try await session.replayEvents(fetch, readAhead: page)
-        while true {
-            try await flush(false)
-            // While this page is replayed here, the next is read and decoded in a task (at 1,000,000
-            // events the read was 5–6 s of the database's time and the replay about 5 s of this
-            // process's, one after the other), on a thread of its own (`BlockingExecutor`), while
-            // PostgreSQL already produces the page after it (`readAhead`). The connection is not
-            // touched here until that read is awaited, also when the replay fails.
-            let next = events.count == pageSize ? Task(executorPreference: readerThread) {
-                try await reader.session.replayEvents(fetch, readAhead: page)
-            } : nil
-            do {
-                for e in events {
-                    if let s = stream, s != e.stream {
-                        try finish(current.state, last)
-                        current = StreamReplay()
-                        last = 0
-                    }
-                    // Applied in place: a copy of the replay taken out of an optional, appended to and
-                    // put back shared its event array, which was then copied for every event.
-                    stream = e.stream
-                    current.apply(e)
-                    last = max(last, e.position ?? 0)
-                    processed += 1
-                }
-                try progress(processed, head)
-            } catch {
-                _ = await next?.result
-                throw error
+        // Every range's first page is asked for at once; the ranges are then replayed in order (the
+        // first's ids all sort before the second's).
+        var first: [Task<[Event], any Error>] = []
+        do {
+            for r in ranges {
+                if r.ownTransaction { try await r.session.session.execute("BEGIN") }
+                _ = try await r.session.session.query("SET LOCAL work_mem = '\(Self.sortMemory)'", [])
+                _ = try await r.session.session.query("SET LOCAL cursor_tuple_fraction = 1", [])
+                _ = try await r.session.session.query(
+                    """
+                    DECLARE projection_replay NO SCROLL CURSOR FOR
+                    SELECT \(session.replayColumns) FROM events
+                     WHERE events.position <= $1::bigint AND events.aggregate_type = $2 \(r.condition)
+                     ORDER BY events.aggregate_id, events.version
+                    """, [String(head), type.rawValue] + (r.median.map { [$0.description] } ?? []))
             }
-            guard let next else { break }
-            events = try await next.value
+            for r in ranges {
+                let reader = r.session
+                first.append(Task(executorPreference: r.thread) { try await reader.session.replayEvents(fetch, readAhead: page) })
+            }
+            // The stream being replayed; it continues from one page into the next.
+            var stream: StreamID?
+            var current = StreamReplay()
+            var last: Int64 = 0
+            for (r, firstPage) in zip(ranges, first) {
+                let reader = r.session
+                var events = try await firstPage.value
+                while true {
+                    try await flush(false)
+                    // While this page is replayed here, the next is read and decoded in a task (at
+                    // 1,000,000 events the read was 5–6 s of the database's time and the replay about
+                    // 5 s of this process's, one after the other), on a thread of its own
+                    // (`BlockingExecutor`), while PostgreSQL already produces the page after it
+                    // (`readAhead`). The connection is not touched here until that read is awaited,
+                    // also when the replay fails.
+                    let next = events.count == pageSize ? Task(executorPreference: r.thread) {
+                        try await reader.session.replayEvents(fetch, readAhead: page)
+                    } : nil
+                    do {
+                        for e in events {
+                            if let s = stream, s != e.stream {
+                                try finish(current.state, last)
+                                current = StreamReplay()
+                                last = 0
+                            }
+                            // Applied in place: a copy of the replay taken out of an optional, appended
+                            // to and put back shared its event array, which was then copied for every
+                            // event.
+                            stream = e.stream
+                            current.apply(e)
+                            last = max(last, e.position ?? 0)
+                            processed += 1
+                        }
+                        try progress(processed, head)
+                    } catch {
+                        _ = await next?.result
+                        throw error
+                    }
+                    guard let next else { break }
+                    events = try await next.value
+                }
+                _ = try await reader.session.query("CLOSE projection_replay", [])
+                if r.ownTransaction { try await reader.session.execute("COMMIT") }
+            }
+            if stream != nil { try finish(current.state, last) }
+            try await flush(true)
+        } catch {
+            // Nothing may still be using a connection when this returns; a range's own transaction
+            // ends here (the caller ends `session`'s).
+            for t in first { _ = await t.result }
+            for r in ranges where r.ownTransaction { try? await r.session.session.execute("ROLLBACK") }
+            throw error
         }
-        _ = try await session.query("CLOSE projection_replay", [])
-        if stream != nil { try finish(current.state, last) }
-        try await flush(true)
+    }
+
+    /// The median of the log's aggregate ids by the planner's statistics (the middle bound of the
+    /// column's histogram), or nil when there are none (a log never analysed).
+    func medianAggregateID() async throws -> Identifier? {
+        let bound = try await session.scalar(
+            """
+            SELECT b[array_length(b, 1) / 2 + 1]::text
+              FROM (SELECT histogram_bounds::text::uuid[] AS b FROM pg_stats
+                     WHERE schemaname = current_schema() AND tablename = 'events' AND attname = 'aggregate_id') s
+            """)
+        return bound.flatMap { Identifier($0) }
     }
 
     /// Brings the tables from `from` up to `to`: every stream with an event in that range is replayed
@@ -184,6 +256,17 @@ struct ProjectionBuilder {
         }
         return Int64(ids.count)
     }
+}
+
+/// One range of a replay's read: a cursor on `session` over the events that `condition` (SQL appended
+/// to the cursor's WHERE, comparing with `median` as `$3`) selects, read on a thread of its own.
+private struct ReplayRange {
+    let session: Sequenced
+    /// The cursor needs a transaction of its own on `session` (begun and ended by the replay).
+    let ownTransaction: Bool
+    let condition: String
+    let median: Identifier?
+    let thread = BlockingExecutor(label: "projection-replay-read")
 }
 
 /// A session handed to a task that uses it while its owner does not (the owner awaits the task before

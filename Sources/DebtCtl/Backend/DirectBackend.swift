@@ -98,18 +98,19 @@ final class DirectBackend: Backend {
         if connection.serverVersion >= 140_000 {
             _ = try await connection.query("SET client_connection_check_interval = '1s'", [])
         }
-        // A second connection writes the new tables while this one reads the log (see
-        // `rebuildProjections`). Where the server refuses another connection (max_connections), the
-        // rebuild runs on this one alone: slower, the same result.
+        // A second connection writes the new tables while this one reads the log, and a third reads
+        // half of it (see `rebuildProjections`). Where the server refuses more connections
+        // (max_connections), the rebuild runs on those it has: slower, the same result.
         let writer = try? PQConnection(conninfo, applicationName: "debtctl")
-        if let writer, writer.serverVersion >= 140_000 {
-            _ = try await writer.query("SET client_connection_check_interval = '1s'", [])
+        let secondReader = writer == nil ? nil : try? PQConnection(conninfo, applicationName: "debtctl")
+        for c in [writer, secondReader].compactMap({ $0 }) where c.serverVersion >= 140_000 {
+            _ = try await c.query("SET client_connection_check_interval = '1s'", [])
         }
         // Ctrl-C cancels the running statement (armed connection: the reading one) and stops between
         // batches; the store waits for the write on its way, releases the lock and leaves the live
         // projections as they were.
         Interrupts.catchInterrupts()
-        let r = try await store.rebuildProjections(writer: writer) { done, total in
+        let r = try await store.rebuildProjections(writer: writer, secondReader: secondReader) { done, total in
             if Interrupts.pending { throw CancellationError() }
             progress(done, total)
         }
