@@ -105,19 +105,27 @@ struct RebuildVerifyTests {
         return (url, store, db)
     }
 
+    /// A builder of `c_scratch` and `t_scratch` in pages of 7 events and batches of 3 rows, whose
+    /// finishing SQL records, for each table, the rows it had then and the connection that ran it.
+    func smallBuilder(_ db: PQConnection, writer: PQConnection, second: PQConnection?) -> ProjectionBuilder {
+        var builder = ProjectionBuilder(session: db, contactsTable: "c_scratch", transactionsTable: "t_scratch")
+        builder.writer = writer
+        builder.secondReader = second
+        builder.pageSize = 7
+        builder.flushSize = 3
+        builder.finishing = [
+            "t_scratch": "CREATE TABLE t_done AS SELECT count(*) AS n, pg_backend_pid() AS pid FROM t_scratch",
+            "c_scratch": "CREATE TABLE c_done AS SELECT count(*) AS n, pg_backend_pid() AS pid FROM c_scratch",
+        ]
+        return builder
+    }
+
     @Test("the builder in small pages and batches, writing on a second connection: the same rows, each table finished after its last row; a failure midway leaves both connections idle")
     func builderOverlapped() async throws {
         let (url, store, db) = try await scratch(contacts: 30)
         let writer = try PQConnection(url)
-        var builder = ProjectionBuilder(session: db, contactsTable: "c_scratch", transactionsTable: "t_scratch")
-        builder.writer = writer
-        builder.pageSize = 7
-        builder.flushSize = 3
         // Run on the writer once each table is complete: what they see is counted then.
-        builder.finishing = [
-            "t_scratch": "CREATE TABLE t_done AS SELECT count(*) AS n FROM t_scratch",
-            "c_scratch": "CREATE TABLE c_done AS SELECT count(*) AS n FROM c_scratch",
-        ]
+        let builder = smallBuilder(db, writer: writer, second: nil)
         let head = try await store.headPosition()
         let processed = try await db.transaction { try await builder.build(upTo: head, progress: { _, _ in }) }
         #expect(processed == head)
@@ -127,6 +135,8 @@ struct RebuildVerifyTests {
             "SELECT (SELECT count(*) FROM transactions_projection)::text, (SELECT count(*) FROM contacts_projection)::text", [])
         #expect(live == [[live[0][0], "30"]])
         #expect(try db.querySync("SELECT (SELECT n FROM t_done)::text, (SELECT n FROM c_done)::text", []) == live)
+        let writerPID = try writer.querySync("SELECT pg_backend_pid()::text", [])[0][0]
+        #expect(try db.querySync("SELECT (SELECT pid FROM t_done)::text, (SELECT pid FROM c_done)::text", []) == [[writerPID, writerPID]])
 
         // A failure in the middle (the progress callback stops it, as Ctrl-C does) surfaces as itself,
         // and neither connection is left with a statement running.
@@ -152,16 +162,7 @@ struct RebuildVerifyTests {
         let (url, store, db) = try await scratch(contacts: 30)
         try db.executeSync("ANALYZE events")
         let (writer, second) = (try PQConnection(url), try PQConnection(url))
-        var builder = ProjectionBuilder(session: db, contactsTable: "c_scratch", transactionsTable: "t_scratch")
-        builder.writer = writer
-        builder.secondReader = second
-        builder.pageSize = 7
-        builder.flushSize = 3
-        // Which connection finished each table, and what it saw then.
-        builder.finishing = [
-            "t_scratch": "CREATE TABLE t_done AS SELECT count(*) AS n, pg_backend_pid() AS pid FROM t_scratch",
-            "c_scratch": "CREATE TABLE c_done AS SELECT count(*) AS n, pg_backend_pid() AS pid FROM c_scratch",
-        ]
+        let builder = smallBuilder(db, writer: writer, second: second)
         let median = try #require(try await builder.medianAggregateID())
         let below = try db.querySync(
             "SELECT count(*)::text FROM events WHERE aggregate_type = 'transaction' AND aggregate_id < $1::uuid", [median.description])
