@@ -36,9 +36,8 @@ public struct ContactState: Sendable, Hashable, AggregateReducer {
     /// The state a CREATED event starts; nil for any other event (an aggregate starts only by CREATED).
     public init?(creating event: Event) {
         guard event.aggregateType == .contact, event.eventType == .created else { return nil }
-        self.init(
-            id: event.aggregateID, userID: event.userID, name: event.data["name"]?.stringValue ?? "",
-            version: event.version, createdAt: event.timestamp, updatedAt: event.timestamp)
+        // The name (empty unless a string) comes with the other fields, in one pass.
+        self.init(id: event.aggregateID, userID: event.userID, name: "", version: event.version, createdAt: event.timestamp, updatedAt: event.timestamp)
         apply(fields: event.data)
     }
 

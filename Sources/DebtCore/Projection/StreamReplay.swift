@@ -6,14 +6,20 @@
 /// order, starting from the live CREATED; the version is that of the stream's last event.
 public struct StreamReplay: Sendable {
     public private(set) var events: [Event] = []
+    /// Whether an event is an UNDO: most streams have none, and nothing to resolve (a replay of the log
+    /// asks for every stream).
+    private var hasUndo = false
 
     public init() {}
 
     public init(_ events: [Event]) {
         self.events = events.sorted { $0.version < $1.version }
+        hasUndo = events.contains { $0.eventType == .undo }
     }
 
-    public mutating func apply(_ event: Event) {
+    /// Takes `event` (consumed: a replay of the log hands over each event it read, not a copy).
+    public mutating func apply(_ event: consuming Event) {
+        if event.eventType == .undo { hasUndo = true }
         if let last = events.last, last.version > event.version {
             events.append(event)
             events.sort { $0.version < $1.version }
@@ -25,8 +31,7 @@ public struct StreamReplay: Sendable {
     /// For each undone event, the live UNDO that undoes it.
     public var undoneBy: [Identifier: Identifier] {
         var undone: [Identifier: Identifier] = [:]
-        // Most streams have no UNDO: nothing to look up (a replay of the log asks for every stream).
-        guard events.contains(where: { $0.eventType == .undo }) else { return undone }
+        guard hasUndo else { return undone }
         for e in events.reversed() where undone[e.id] == nil {
             // e is live: every event that could undo it is newer and already decided.
             if let target = e.undoneEventID, undone[target] == nil { undone[target] = e.id }
@@ -34,27 +39,34 @@ public struct StreamReplay: Sendable {
         return undone
     }
 
-    /// The live events, in version order, UNDO events left out.
-    public var liveEvents: [Event] { Array(live) }
+    /// Whether `event` of this stream counts: not an UNDO, and not undone (`undone` is `undoneBy`).
+    private static func isLive(_ event: borrowing Event, _ undone: [Identifier: Identifier]) -> Bool {
+        event.eventType != .undo && (undone.isEmpty || undone[event.id] == nil)
+    }
 
-    /// `liveEvents` without building their array (a replay of the log folds every stream).
-    private var live: LazyFilterSequence<[Event]> {
+    /// The live events, in version order, UNDO events left out.
+    public var liveEvents: [Event] {
         let undone = undoneBy
-        return events.lazy.filter { $0.eventType != .undo && (undone.isEmpty || undone[$0.id] == nil) }
+        return events.filter { Self.isLive($0, undone) }
     }
 
     /// The aggregate as its live events make it; nil when it has no live CREATED.
     public var state: AggregateState? {
-        var state: AggregateState?
-        for e in live {
-            if e.eventType == .created {
-                state = AggregateState(creating: e)
-            } else {
-                state?.apply(e)
+        let undone = undoneBy
+        // Each event is read in place (a replay of the log folds every stream; copied out of the
+        // array, every event was retained and released once more).
+        return events.withUnsafeBufferPointer { events in
+            var state: AggregateState?
+            for i in events.indices where Self.isLive(events[i], undone) {
+                if events[i].eventType == .created {
+                    state = AggregateState(creating: events[i])
+                } else {
+                    state?.apply(events[i])
+                }
             }
+            if let last = events.last { state?.setVersion(last.version) }
+            return state
         }
-        if let last = events.last { state?.setVersion(last.version) }
-        return state
     }
 
     /// The stream's version: that of its last event, 0 when empty.

@@ -44,15 +44,16 @@ public struct TransactionState: Sendable, Hashable, AggregateReducer {
         self.updatedAt = updatedAt
     }
 
-    /// The state a valid TRANSACTION_CREATED starts; nil for other events or unusable data.
+    /// The state a valid TRANSACTION_CREATED starts; nil for other events or unusable data (a
+    /// contact_id that is not a UUID).
     public init?(creating event: Event) {
-        guard event.aggregateType == .transaction, event.eventType == .created,
-            let contact = event.data["contact_id"]?.stringValue.flatMap({ Identifier($0) })
-        else { return nil }
+        guard event.aggregateType == .transaction, event.eventType == .created else { return nil }
         self.init(
-            id: event.aggregateID, userID: event.userID, contactID: contact, amount: 0, direction: .lent,
+            id: event.aggregateID, userID: event.userID, contactID: Identifier(high: 0, low: 0), amount: 0, direction: .lent,
             version: event.version, createdAt: event.timestamp, updatedAt: event.timestamp)
-        apply(fields: event.data)
+        // The contact comes with the other fields, in the same pass (looked up first, it was hashed
+        // and parsed twice for each of a replay's half a million transactions).
+        guard take(event.data) else { return nil }
     }
 
     /// This transaction's effect on its contact's balance, in minor units:
@@ -66,10 +67,18 @@ public struct TransactionState: Sendable, Hashable, AggregateReducer {
 
     /// One pass over the event's members: an event carries a few of these keys, and looking each key
     /// up hashed it nine times per event (a replay of the log does this for every event).
-    mutating func apply(fields data: [String: JSONValue]) {
+    mutating func apply(fields data: [String: JSONValue]) { _ = take(data) }
+
+    /// `apply(fields:)`; true when the fields held a usable contact_id.
+    private mutating func take(_ data: [String: JSONValue]) -> Bool {
+        var contact = false
         for (key, value) in data {
             switch key {
-            case "contact_id": if let c = value.stringValue.flatMap({ Identifier($0) }) { contactID = c }
+            case "contact_id":
+                if let c = value.stringValue.flatMap({ Identifier($0) }) {
+                    contactID = c
+                    contact = true
+                }
             case "amount": if let a = value.integerValue { amount = a }
             case "direction": if let d = value.stringValue.flatMap({ Direction(rawValue: $0) }) { direction = d }
             case "type": if let k = value.stringValue.flatMap({ Kind(rawValue: $0) }) { kind = k }
@@ -81,5 +90,6 @@ public struct TransactionState: Sendable, Hashable, AggregateReducer {
             default: break
             }
         }
+        return contact
     }
 }

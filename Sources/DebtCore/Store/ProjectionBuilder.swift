@@ -181,8 +181,8 @@ struct ProjectionBuilder {
                             // to and put back shared its event array, which was then copied for every
                             // event.
                             stream = e.stream
-                            current.apply(e)
                             last = max(last, e.position ?? 0)
+                            current.apply(e)  // its last use: moved in, not copied
                             processed += 1
                         }
                         try progress(processed, head)
