@@ -43,6 +43,8 @@ struct ProjectionBuilder {
         var contactWrites = writer != nil && secondReader.map({ $0 !== session && $0 !== writer }) == true
             ? WriteQueue(session: session, writer: secondReader) : nil
         do {
+            try await writes.commitWithoutWaiting()
+            try await contactWrites?.commitWithoutWaiting()
             let processed = try await build(upTo: head, progress: progress, writes: &writes, contactWrites: &contactWrites)
             try await writes.drain()
             try await contactWrites?.drain()
@@ -300,6 +302,16 @@ private struct WriteQueue {
         } else {
             try await work(target.session)
         }
+    }
+
+    /// On a writer of its own, each batch is a transaction that commits without waiting for its WAL
+    /// to reach the disk (`synchronous_commit = off` for the rest of that connection's session).
+    /// Nothing is lost that matters: the new tables count once the swap commits, on the reading
+    /// session, which waits for all the WAL written before it. (Never on the reading session itself,
+    /// whose transaction is the swap's.)
+    mutating func commitWithoutWaiting() async throws {
+        guard overlapped else { return }
+        try await send { try await $0.execute("SET synchronous_commit = off") }
     }
 
     /// Sends `rows` with COPY, and empties them, once they number `threshold` or more.
