@@ -102,9 +102,10 @@ public enum CommandTable {
                 Builds new tables beside the live ones from the whole log, catches up with events appended meanwhile,
                 and swaps them in one transaction: readers never see half a state. An interrupted rebuild (Ctrl-C, kill)
                 leaves the live projections serving. Only one rebuild runs at a time; a second one exits 4. The log is
-                read on one connection while a second writes the new tables (on one alone where the server refuses
-                another). PostgreSQL may sort the log with up to 256 MB of memory (work_mem), on disk beyond that;
-                debtctl holds one page of events and a running balance per contact.
+                read on two connections (the transactions in two halves of their ids, sorted at once) while a third
+                writes the new tables (the contacts' rows go on the second once its half is read; on fewer connections
+                where the server refuses more). PostgreSQL may sort each half with up to 256 MB of memory (work_mem),
+                on disk beyond that; debtctl holds a few pages of events and a running balance per contact.
                 """,
             options: [OptionSpec("all", help: "rebuild every projection (the default)"), dryRun, yes],
             positionals: [PositionalSpec("NAME", required: false, completion: .projection, help: "contacts or transactions (both are rebuilt together)")],
