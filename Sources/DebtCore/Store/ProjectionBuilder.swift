@@ -309,9 +309,14 @@ private struct WriteQueue {
     /// Nothing is lost that matters: the new tables count once the swap commits, on the reading
     /// session, which waits for all the WAL written before it. (Never on the reading session itself,
     /// whose transaction is the swap's.)
+    ///
+    /// Runs at once, not queued: the contacts' writer is also the second reader, which starts reading
+    /// as soon as this returns (queued, the SET and the reader's BEGIN met on one connection from two
+    /// threads, and the full test run hung on it).
     mutating func commitWithoutWaiting() async throws {
         guard overlapped else { return }
-        try await send { try await $0.execute("SET synchronous_commit = off") }
+        try await drain()
+        try await target.session.execute("SET synchronous_commit = off")
     }
 
     /// Sends `rows` with COPY, and empties them, once they number `threshold` or more.
