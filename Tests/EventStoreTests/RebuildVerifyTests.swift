@@ -120,6 +120,22 @@ struct RebuildVerifyTests {
         return builder
     }
 
+    /// Empties the scratch tables of a finished `smallBuilder` run, then builds again in a transaction
+    /// on `db`, stopped by the progress callback (as Ctrl-C stops it) on page `atPage`: the failure
+    /// surfaces as itself.
+    func stopBuild(_ builder: ProjectionBuilder, db: PQConnection, head: Int64, atPage: Int) async throws {
+        try db.executeSync("DROP TABLE t_done, c_done; TRUNCATE c_scratch, t_scratch")
+        var pages = 0
+        await #expect(throws: CancellationError.self) {
+            try await db.transaction {
+                try await builder.build(upTo: head) { _, _ in
+                    pages += 1
+                    if pages == atPage { throw CancellationError() }
+                }
+            }
+        }
+    }
+
     @Test("the builder in small pages and batches, writing on a second connection: the same rows, each table finished after its last row; a failure midway leaves both connections idle")
     func builderOverlapped() async throws {
         let (url, store, db) = try await scratch(contacts: 30)
@@ -146,16 +162,7 @@ struct RebuildVerifyTests {
 
         // A failure in the middle (the progress callback stops it, as Ctrl-C does) surfaces as itself,
         // and neither connection is left with a statement running.
-        try db.executeSync("DROP TABLE t_done, c_done; TRUNCATE c_scratch, t_scratch")
-        var pages = 0
-        await #expect(throws: CancellationError.self) {
-            try await db.transaction {
-                try await builder.build(upTo: head) { _, _ in
-                    pages += 1
-                    if pages == 4 { throw CancellationError() }
-                }
-            }
-        }
+        try await stopBuild(builder, db: db, head: head, atPage: 4)
         #expect(try db.querySync("SELECT 1::text", []) == [["1"]])
         #expect(try writer.querySync("SELECT 1::text", []) == [["1"]])
         let written = try db.querySync("SELECT count(*)::text FROM t_scratch", [])[0][0].flatMap { Int($0) } ?? -1
@@ -187,16 +194,7 @@ struct RebuildVerifyTests {
 
         // Stopped on the first page of the second range (pages of 7: the first range takes
         // ceil(firstRange / 7) of them): the second reader's transaction is rolled back, nothing runs.
-        try db.executeSync("DROP TABLE t_done, c_done; TRUNCATE c_scratch, t_scratch")
-        var pages = 0
-        await #expect(throws: CancellationError.self) {
-            try await db.transaction {
-                try await builder.build(upTo: head) { _, _ in
-                    pages += 1
-                    if pages == (firstRange + 6) / 7 + 1 { throw CancellationError() }
-                }
-            }
-        }
+        try await stopBuild(builder, db: db, head: head, atPage: (firstRange + 6) / 7 + 1)
         for c in [db, writer, second] { #expect(try c.querySync("SELECT 1::text", []) == [["1"]]) }
         let states = try db.querySync(
             "SELECT state FROM pg_stat_activity WHERE pid IN (\(try pid(writer) ?? "0"), \(try pid(second) ?? "0")) ORDER BY pid", [])

@@ -83,25 +83,18 @@ struct ProjectionBuilder {
             try await writes.copy(&transactions, into: transactionsTable, columns: ProjectionRow.transactionColumns, at: force ? 1 : flushSize)
         }
         if let sql = finishing[transactionsTable] { try await writes.send { try await $0.execute(sql) } }
+        // The contacts' queue: their own writer's when there is one, else the transactions'.
+        func contactQueue(_ work: (inout WriteQueue) async throws -> Void) async throws {
+            if contactWrites != nil { try await work(&contactWrites!) } else { try await work(&writes) }
+        }
         var contacts = CopyRows(width: ProjectionRow.contactCopyColumns.count)
         try await replay(.contact, upTo: head, processed: &processed, progress: progress) { state, last in
             guard case .contact(let c) = state else { return }
             ProjectionRow.appendContact(c, position: last, balance: balances[c.id] ?? 0, to: &contacts)
         } flush: { force in
-            let threshold = force ? 1 : flushSize
-            if contactWrites != nil {
-                try await contactWrites!.copy(&contacts, into: contactsTable, columns: ProjectionRow.contactCopyColumns, at: threshold)
-            } else {
-                try await writes.copy(&contacts, into: contactsTable, columns: ProjectionRow.contactCopyColumns, at: threshold)
-            }
+            try await contactQueue { try await $0.copy(&contacts, into: contactsTable, columns: ProjectionRow.contactCopyColumns, at: force ? 1 : flushSize) }
         }
-        if let sql = finishing[contactsTable] {
-            if contactWrites != nil {
-                try await contactWrites!.send { try await $0.execute(sql) }
-            } else {
-                try await writes.send { try await $0.execute(sql) }
-            }
-        }
+        if let sql = finishing[contactsTable] { try await contactQueue { try await $0.send { try await $0.execute(sql) } } }
         return processed
     }
 
