@@ -156,7 +156,7 @@ public final class PQConnection: SQLSession {
     /// `SQLSession.replayEvents`: the result in binary format, each event decoded from the result's
     /// own bytes. At 1,000,000 events the text form cost PostgreSQL its output conversions and this
     /// process eleven `String`s per event.
-    public func replayEvents(_ sql: String) async throws -> [Event] {
+    public func replayEvents(_ sql: String) async throws -> [LoggedEvent] {
         try replayPage(sql, readAhead: nil)
     }
 
@@ -165,11 +165,11 @@ public final class PQConnection: SQLSession {
     /// at a time, PostgreSQL stood idle while each page was decoded here, and this process while the
     /// next was produced. Any other statement on this connection first reads and drops an answer still
     /// outstanding (a replay that failed midway and is being rolled back).
-    public func replayEvents(_ sql: String, readAhead pageSize: Int?) async throws -> [Event] {
+    public func replayEvents(_ sql: String, readAhead pageSize: Int?) async throws -> [LoggedEvent] {
         try replayPage(sql, readAhead: pageSize)
     }
 
-    private func replayPage(_ sql: String, readAhead pageSize: Int?) throws -> [Event] {
+    private func replayPage(_ sql: String, readAhead pageSize: Int?) throws -> [LoggedEvent] {
         let result: OpaquePointer
         if readAhead == sql {
             readAhead = nil
@@ -191,7 +191,7 @@ public final class PQConnection: SQLSession {
             throw SQLError(kind: .statement, sqlState: nil, message: "a replay read returned other columns than EventRow.binaryReplayColumns")
         }
         let count = dl_PQntuples(result)
-        var events: [Event] = []
+        var events: [LoggedEvent] = []
         events.reserveCapacity(Int(count))
         for row in 0..<count {
             events.append(try EventRow.decodeBinary { column in

@@ -194,7 +194,7 @@ try db.executeSync(
     CREATE TABLE naive_contacts (LIKE contacts_projection INCLUDING ALL);
     CREATE TABLE naive_transactions (LIKE transactions_projection INCLUDING ALL);
     """)
-var replays: [StreamID: StreamReplay] = [:]
+var replays: [StreamID: StreamReplay<Event>] = [:]
 var pending: [Event] = []
 var sampleQuery = EventQuery()
 sampleQuery.afterPosition = 0

@@ -37,8 +37,6 @@ public struct Event: Sendable, Hashable {
         self.recordedAt = recordedAt
     }
 
-    public var stream: StreamID { StreamID(aggregateType, aggregateID) }
-
     /// `CONTACT_CREATED`, `TRANSACTION_UNDO`…: the name shown to people.
     public var fullTypeName: String { aggregateType.rawValue.uppercased() + "_" + eventType.rawValue }
 

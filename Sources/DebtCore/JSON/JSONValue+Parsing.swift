@@ -12,25 +12,28 @@ extension JSONValue {
     /// Parses one JSON document (RFC 8259). Trailing garbage, duplicate keys, lone surrogates and
     /// nesting deeper than `maximumDepth` are errors.
     public init(parsing text: String) throws(JSONParseError) {
-        var parser = JSONParser(bytes: Array(text.utf8))
-        self = try parser.parseDocument()
+        self = try JSONValue(parsing: Array(text.utf8))
     }
 
     public init(parsing bytes: [UInt8]) throws(JSONParseError) {
-        var parser = JSONParser(bytes: bytes)
-        self = try parser.parseDocument()
+        self = try bytes.withUnsafeBufferPointer { (b) throws(JSONParseError) -> JSONValue in
+            var parser = JSONParser(bytes: b)
+            return try parser.parseDocument()
+        }
     }
 }
 
+/// Reads the bytes in place (a replay of the log parses each event's data where the driver received it);
+/// a parser never outlives the buffer it was made with.
 struct JSONParser {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
     /// The members of the objects being parsed, innermost last: an object's dictionary is built once
     /// its size is known (growing it member by member rehashed it several times per object).
     var members: [(key: String, value: JSONValue, offset: Int)] = []
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
         skipWhitespace()
@@ -138,25 +141,13 @@ struct JSONParser {
         // Most strings have no escape: find the closing quote and take the bytes between as they are.
         let start = index
         var ascii = true
-        let end: Int? = bytes.withUnsafeBufferPointer { b in
-            var i = start
-            while i < b.count {
-                let c = b[i]
-                if c == UInt8(ascii: "\"") { return i }
-                if c == UInt8(ascii: "\\") || c < 0x20 { return nil }
-                if c >= 0x80 { ascii = false }
-                i += 1
-            }
-            return nil
-        }
-        if let end {
+        if let end = plainStringEnd(from: start, ascii: &ascii) {
             index = end + 1
             // ASCII is valid UTF-8 as it is; only other text needs validating (which is also slower).
-            let s = bytes.withUnsafeBufferPointer { b in
-                let text = UnsafeBufferPointer(rebasing: b[start..<end])
-                return ascii ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self)
+            let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            guard let s = ascii ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self) else {
+                throw fail("string is not valid UTF-8")
             }
-            guard let s else { throw fail("string is not valid UTF-8") }
             return s
         }
         var out: [UInt8] = []
@@ -208,6 +199,20 @@ struct JSONParser {
         throw fail("unterminated string")
     }
 
+    /// Where the string whose text starts at `start` ends (its closing quote) when it has no escape and
+    /// no control character; nil otherwise. `ascii` is cleared when it holds other bytes.
+    func plainStringEnd(from start: Int, ascii: inout Bool) -> Int? {
+        var i = start
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "\"") { return i }
+            if c == UInt8(ascii: "\\") || c < 0x20 { return nil }
+            if c >= 0x80 { ascii = false }
+            i += 1
+        }
+        return nil
+    }
+
     mutating func parseHex4() throws(JSONParseError) -> UInt32 {
         guard index + 4 <= bytes.count else { throw fail("truncated unicode escape") }
         var v: UInt32 = 0
@@ -251,6 +256,14 @@ struct JSONParser {
             }
             guard index < bytes.count, isDigit(bytes[index]) else { throw fail("digit expected in exponent") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        // Up to 18 digits cannot overflow: summed here, without a `String` (the log's amounts).
+        let negative = bytes[start] == UInt8(ascii: "-")
+        let firstDigit = negative ? start + 1 : start
+        if isInteger, index - firstDigit <= 18 {
+            var v: Int64 = 0
+            for i in firstDigit..<index { v = v * 10 + Int64(bytes[i] &- UInt8(ascii: "0")) }
+            return .integer(negative ? -v : v)
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if isInteger, let i = Int64(text) { return .integer(i) }

@@ -27,6 +27,12 @@ public struct Identifier: Sendable, Hashable, Comparable, CustomStringConvertibl
         self = parsed
     }
 
+    /// Parses the UTF-8 of `8-4-4-4-12` hexadecimal text; nil for anything else.
+    public init?(utf8: UnsafeBufferPointer<UInt8>) {
+        guard let parsed = Identifier.parse(utf8) else { return nil }
+        self = parsed
+    }
+
     /// The rebuild parses three or four ids per event, so this is written for speed: the hyphens are
     /// checked at their fixed places, and a bad digit is noted by one flag rather than a branch per
     /// character.

@@ -19,14 +19,14 @@ public enum AggregateState: Sendable, Hashable {
     }
 
     /// The state `event` (a CREATED) starts.
-    public init?(creating event: Event) {
+    public init?(creating event: some ReplayableEvent) {
         switch event.aggregateType {
         case .contact: guard let c = ContactState(creating: event) else { return nil }; self = .contact(c)
         case .transaction: guard let t = TransactionState(creating: event) else { return nil }; self = .transaction(t)
         }
     }
 
-    public mutating func apply(_ event: Event) {
+    public mutating func apply(_ event: some ReplayableEvent) {
         switch self {
         case .contact(var c): c.apply(event); self = .contact(c)
         case .transaction(var t): t.apply(event); self = .transaction(t)

@@ -34,24 +34,24 @@ public struct ContactState: Sendable, Hashable, AggregateReducer {
     }
 
     /// The state a CREATED event starts; nil for any other event (an aggregate starts only by CREATED).
-    public init?(creating event: Event) {
+    public init?(creating event: some ReplayableEvent) {
         guard event.aggregateType == .contact, event.eventType == .created else { return nil }
         // The name (empty unless a string) comes with the other fields, in one pass.
         self.init(id: event.aggregateID, userID: event.userID, name: "", version: event.version, createdAt: event.timestamp, updatedAt: event.timestamp)
-        apply(fields: event.data)
+        apply(fields: event)
     }
 
     /// One pass over the event's members (see `TransactionState.apply(fields:)`).
-    mutating func apply(fields data: [String: JSONValue]) {
-        for (key, value) in data {
-            switch key {
-            case "name": if let n = value.stringValue { name = n }
-            case "username": username = value.stringValue
-            case "phone": phone = value.stringValue
-            case "email": email = value.stringValue
-            case "notes": notes = value.stringValue
-            case "comment": comment = value.stringValue
-            default: break
+    mutating func apply(fields event: some ReplayableEvent) {
+        event.forEachField { field, value in
+            switch field {
+            case .name: if let n = value.stringValue { name = n }
+            case .username: username = value.stringValue
+            case .phone: phone = value.stringValue
+            case .email: email = value.stringValue
+            case .notes: notes = value.stringValue
+            case .comment: comment = value.stringValue
+            case .contactID, .amount, .direction, .type, .currency, .description, .transactionDate, .dueDate, .undoneEventID: break
             }
         }
     }

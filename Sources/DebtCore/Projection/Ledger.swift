@@ -2,7 +2,7 @@
 /// and each user's total. The store keeps the same answers in tables, incrementally; this is the
 /// reference those tables are checked against (tests, `debtctl projections verify`).
 public struct Ledger: Sendable {
-    public private(set) var streams: [StreamID: StreamReplay] = [:]
+    public private(set) var streams: [StreamID: StreamReplay<Event>] = [:]
 
     public init() {}
 

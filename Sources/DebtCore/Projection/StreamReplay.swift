@@ -4,21 +4,24 @@
 /// always names an earlier event, liveness is decided from the newest event back: undoing an UNDO
 /// makes its target live again (redo). The state is the fold of the live non-UNDO events in version
 /// order, starting from the live CREATED; the version is that of the stream's last event.
-public struct StreamReplay: Sendable {
-    public private(set) var events: [Event] = []
+///
+/// `E`: `Event` for one stream read by the append path, undo and the API; `LoggedEvent` in a replay of
+/// the whole log. Both go through the same reducers.
+public struct StreamReplay<E: ReplayableEvent>: Sendable {
+    public private(set) var events: [E] = []
     /// Whether an event is an UNDO: most streams have none, and nothing to resolve (a replay of the log
     /// asks for every stream).
     private var hasUndo = false
 
     public init() {}
 
-    public init(_ events: [Event]) {
+    public init(_ events: [E]) {
         self.events = events.sorted { $0.version < $1.version }
         hasUndo = events.contains { $0.eventType == .undo }
     }
 
     /// Takes `event` (consumed: a replay of the log hands over each event it read, not a copy).
-    public mutating func apply(_ event: consuming Event) {
+    public mutating func apply(_ event: consuming E) {
         if event.eventType == .undo { hasUndo = true }
         if let last = events.last, last.version > event.version {
             events.append(event)
@@ -40,12 +43,12 @@ public struct StreamReplay: Sendable {
     }
 
     /// Whether `event` of this stream counts: not an UNDO, and not undone (`undone` is `undoneBy`).
-    private static func isLive(_ event: borrowing Event, _ undone: [Identifier: Identifier]) -> Bool {
+    private static func isLive(_ event: E, _ undone: [Identifier: Identifier]) -> Bool {
         event.eventType != .undo && (undone.isEmpty || undone[event.id] == nil)
     }
 
     /// The live events, in version order, UNDO events left out.
-    public var liveEvents: [Event] {
+    public var liveEvents: [E] {
         let undone = undoneBy
         return events.filter { Self.isLive($0, undone) }
     }

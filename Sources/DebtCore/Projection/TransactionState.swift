@@ -46,14 +46,14 @@ public struct TransactionState: Sendable, Hashable, AggregateReducer {
 
     /// The state a valid TRANSACTION_CREATED starts; nil for other events or unusable data (a
     /// contact_id that is not a UUID).
-    public init?(creating event: Event) {
+    public init?(creating event: some ReplayableEvent) {
         guard event.aggregateType == .transaction, event.eventType == .created else { return nil }
         self.init(
             id: event.aggregateID, userID: event.userID, contactID: Identifier(high: 0, low: 0), amount: 0, direction: .lent,
             version: event.version, createdAt: event.timestamp, updatedAt: event.timestamp)
         // The contact comes with the other fields, in the same pass (looked up first, it was hashed
         // and parsed twice for each of a replay's half a million transactions).
-        guard take(event.data) else { return nil }
+        guard take(event) else { return nil }
     }
 
     /// This transaction's effect on its contact's balance, in minor units:
@@ -67,27 +67,27 @@ public struct TransactionState: Sendable, Hashable, AggregateReducer {
 
     /// One pass over the event's members: an event carries a few of these keys, and looking each key
     /// up hashed it nine times per event (a replay of the log does this for every event).
-    mutating func apply(fields data: [String: JSONValue]) { _ = take(data) }
+    mutating func apply(fields event: some ReplayableEvent) { _ = take(event) }
 
     /// `apply(fields:)`; true when the fields held a usable contact_id.
-    private mutating func take(_ data: [String: JSONValue]) -> Bool {
+    private mutating func take(_ event: some ReplayableEvent) -> Bool {
         var contact = false
-        for (key, value) in data {
-            switch key {
-            case "contact_id":
-                if let c = value.stringValue.flatMap({ Identifier($0) }) {
+        event.forEachField { field, value in
+            switch field {
+            case .contactID:
+                if let c = value.identifierValue {
                     contactID = c
                     contact = true
                 }
-            case "amount": if let a = value.integerValue { amount = a }
-            case "direction": if let d = value.stringValue.flatMap({ Direction(rawValue: $0) }) { direction = d }
-            case "type": if let k = value.stringValue.flatMap({ Kind(rawValue: $0) }) { kind = k }
-            case "currency": if let c = value.stringValue { currency = c }
-            case "description": description = value.stringValue
-            case "transaction_date": transactionDate = value.stringValue
-            case "due_date": dueDate = value.stringValue
-            case "comment": comment = value.stringValue
-            default: break
+            case .amount: if let a = value.integerValue { amount = a }
+            case .direction: if let d = value.stringValue.flatMap({ Direction(rawValue: $0) }) { direction = d }
+            case .type: if let k = value.stringValue.flatMap({ Kind(rawValue: $0) }) { kind = k }
+            case .currency: if let c = value.stringValue { currency = c }
+            case .description: description = value.stringValue
+            case .transactionDate: transactionDate = value.stringValue
+            case .dueDate: dueDate = value.stringValue
+            case .comment: comment = value.stringValue
+            case .name, .username, .phone, .email, .notes, .undoneEventID: break
             }
         }
         return contact

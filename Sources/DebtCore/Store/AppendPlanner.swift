@@ -22,7 +22,7 @@ public struct AppendSnapshot: Sendable {
     /// Events of the batch's ids that are already stored: their digest and position.
     public var existing: [Identifier: (digest: [UInt8], position: Int64)]
     /// The full history of every stream the batch touches (empty for a new stream).
-    public var histories: [StreamID: StreamReplay]
+    public var histories: [StreamID: StreamReplay<Event>]
     /// Every contact the batch's events or histories name.
     public var contacts: [Identifier: ContactFacts]
     /// Current sync hash of every user the batch's events belong to.
@@ -32,7 +32,7 @@ public struct AppendSnapshot: Sendable {
 
     public init(
         headPosition: Int64, existing: [Identifier: (digest: [UInt8], position: Int64)] = [:],
-        histories: [StreamID: StreamReplay] = [:], contacts: [Identifier: ContactFacts] = [:],
+        histories: [StreamID: StreamReplay<Event>] = [:], contacts: [Identifier: ContactFacts] = [:],
         syncHashes: [Identifier: SyncHash] = [:], now: Timestamp
     ) {
         self.headPosition = headPosition
@@ -141,7 +141,7 @@ public struct AppendPlanner: Sendable {
     }
 
     /// Why `event` cannot follow `replay` in the current state, or nil.
-    private func check(_ event: Event, replay: StreamReplay, state: AggregateState?, snapshot s: AppendSnapshot) -> AppendConflict? {
+    private func check(_ event: Event, replay: StreamReplay<Event>, state: AggregateState?, snapshot s: AppendSnapshot) -> AppendConflict? {
         switch event.eventType {
         case .created:
             break

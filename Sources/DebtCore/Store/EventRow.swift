@@ -22,9 +22,9 @@ public enum EventRow {
     public static let binaryReplayTypes: [UInt32] = [20, 2950, 2950, 25, 2950, 25, 20, 3802, 1184]
 
     /// Decodes a row of `binaryReplayColumns` in PostgreSQL's binary format; `cell(i)` is column i's
-    /// bytes, nil for NULL. The same event as `decode` makes of the row of `replayColumns` (no metadata,
-    /// the epoch as the time of recording).
-    public static func decodeBinary(_ cell: (Int) -> UnsafeRawBufferPointer?) throws -> Event {
+    /// bytes, nil for NULL. The same event as `decode` makes of the row of `replayColumns`, as a replay
+    /// keeps it (`LoggedEvent`).
+    public static func decodeBinary(_ cell: (Int) -> UnsafeRawBufferPointer?) throws -> LoggedEvent {
         func bytes(_ i: Int, count: Int? = nil) throws -> UnsafeRawBufferPointer {
             guard let b = cell(i) else { throw StoreError.corrupt("event column \(i) is NULL") }
             guard count.map({ b.count == $0 }) ?? true else { throw StoreError.corrupt("event column \(i) has \(b.count) bytes") }
@@ -52,19 +52,19 @@ public enum EventRow {
         guard let aggregate = try named(3, aggregateNames), let type = try named(5, eventTypeNames), !overflow else {
             throw StoreError.corrupt("event at position \(position)")
         }
-        let data: JSONValue
+        // jsonb's binary format: version 1, then the document as text, parsed where it lies.
+        let json = try bytes(7)
+        guard json.first == 1, let base = json.baseAddress else {
+            throw StoreError.corrupt("event at position \(position): jsonb format version \(json.first.map(String.init) ?? "missing")")
+        }
+        let data = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self) + 1, count: json.count - 1)
         do {
-            // jsonb's binary format: version 1, then the document as text.
-            let json = try bytes(7)
-            guard json.first == 1 else { throw StoreError.corrupt("jsonb format version \(json.first.map(String.init) ?? "missing")") }
-            data = try JSONValue(parsing: Array(json.dropFirst()))
-        } catch {
+            return try LoggedEvent(
+                id: try uuid(1), aggregateType: aggregate, aggregateID: try uuid(4), eventType: type,
+                timestamp: Timestamp(microseconds: occurred), version: try int64(6), position: position, userID: try uuid(2), data: data)
+        } catch let error as JSONParseError {
             throw StoreError.corrupt("event at position \(position): \(error)")
         }
-        return Event(
-            id: try uuid(1), aggregateType: aggregate, aggregateID: try uuid(4), eventType: type, data: data.objectValue ?? [:],
-            timestamp: Timestamp(microseconds: occurred), version: try int64(6), position: position, userID: try uuid(2),
-            metadata: EventMetadata(), recordedAt: Timestamp(microseconds: 0))
     }
 
     private static let aggregateNames: [(name: [UInt8], value: AggregateType)] = AggregateType.allCases.map { (Array($0.rawValue.utf8), $0) }

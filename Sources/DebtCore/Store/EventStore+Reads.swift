@@ -10,7 +10,7 @@ extension EventStore {
     }
 
     /// Every event of one stream, in version order.
-    public func stream(_ stream: StreamID) async throws -> StreamReplay {
+    public func stream(_ stream: StreamID) async throws -> StreamReplay<Event> {
         let rows = try await session.query(
             "SELECT \(EventRow.columns) FROM events WHERE aggregate_type = $1 AND aggregate_id = $2::uuid ORDER BY events.version",
             [stream.aggregateType.rawValue, stream.aggregateID.description])

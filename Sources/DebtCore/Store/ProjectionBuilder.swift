@@ -129,7 +129,7 @@ struct ProjectionBuilder {
         let (fetch, page) = ("FETCH \(pageSize) FROM projection_replay", writer.map { $0 !== session } ?? false ? pageSize : nil)
         // Every range's first page is asked for at once; the ranges are then replayed in order (the
         // first's ids all sort before the second's).
-        var first: [Task<[Event], any Error>] = []
+        var first: [Task<[LoggedEvent], any Error>] = []
         do {
             for r in ranges {
                 if r.ownTransaction { try await r.session.session.execute("BEGIN") }
@@ -149,7 +149,7 @@ struct ProjectionBuilder {
             }
             // The stream being replayed; it continues from one page into the next.
             var stream: StreamID?
-            var current = StreamReplay()
+            var current = StreamReplay<LoggedEvent>()
             var last: Int64 = 0
             for (r, firstPage) in zip(ranges, first) {
                 let reader = r.session
@@ -169,7 +169,7 @@ struct ProjectionBuilder {
                         for e in events {
                             if let s = stream, s != e.stream {
                                 try finish(current.state, last)
-                                current = StreamReplay()
+                                current = StreamReplay<LoggedEvent>()
                                 last = 0
                             }
                             // Applied in place: a copy of the replay taken out of an optional, appended

@@ -26,27 +26,28 @@ public protocol SQLSession: AnyObject {
     /// The select list of a cursor that `replayEvents` reads (a replay of the log): by default
     /// `EventRow.replayColumns`, all text.
     var replayColumns: String { get }
-    /// Runs `sql`, a FETCH from a cursor over `replayColumns`, and returns its rows as events. A driver
+    /// Runs `sql`, a FETCH from a cursor over `replayColumns`, and returns its rows as a replay keeps
+    /// them (the envelope and the data's known members, `LoggedEvent`). A driver
     /// that can read results in binary uses `EventRow.binaryReplayColumns` (PostgreSQL then formats
     /// no UUID, integer or timestamp as text, and no column becomes a `String` here).
-    func replayEvents(_ sql: String) async throws -> [Event]
+    func replayEvents(_ sql: String) async throws -> [LoggedEvent]
     /// `replayEvents` for reading a cursor page after page: with a `pageSize`, a driver may send the
     /// same FETCH again as soon as a full page (`pageSize` rows) has arrived, so that PostgreSQL
     /// produces the next page while this one is decoded, and answer the next call with it. Call it
     /// again after every full page and run nothing else on the session meanwhile: a driver drops an
     /// answer read ahead when another statement comes first (the way out of a failed replay). Without
     /// a `pageSize` it is `replayEvents`, which is also the default.
-    func replayEvents(_ sql: String, readAhead pageSize: Int?) async throws -> [Event]
+    func replayEvents(_ sql: String, readAhead pageSize: Int?) async throws -> [LoggedEvent]
 }
 
 extension SQLSession {
     public var replayColumns: String { EventRow.replayColumns }
 
-    public func replayEvents(_ sql: String) async throws -> [Event] {
-        try await query(sql, []).map(EventRow.decode)
+    public func replayEvents(_ sql: String) async throws -> [LoggedEvent] {
+        try await query(sql, []).map { LoggedEvent(try EventRow.decode($0)) }
     }
 
-    public func replayEvents(_ sql: String, readAhead pageSize: Int?) async throws -> [Event] {
+    public func replayEvents(_ sql: String, readAhead pageSize: Int?) async throws -> [LoggedEvent] {
         try await replayEvents(sql)
     }
 

@@ -18,9 +18,9 @@ public struct UndoPlanner: Sendable {
     }
 
     /// The target's stream, every event, in version order.
-    public let history: StreamReplay
+    public let history: StreamReplay<Event>
 
-    public init(history: StreamReplay) { self.history = history }
+    public init(history: StreamReplay<Event>) { self.history = history }
 
     /// Contacts whose balance or liveness the plan may need: those any event of the stream names.
     public var referencedContacts: Set<Identifier> {

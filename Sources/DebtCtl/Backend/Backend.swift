@@ -17,7 +17,7 @@ protocol Backend: AnyObject {
     func eachNamedEvent(_ query: EventQuery, _ body: (Event, String) throws -> Void) throws
     /// An event and the UNDO events that name it; throws not found.
     func eventDetail(_ id: Identifier) async throws -> (event: Event, undoneBy: [Identifier])
-    func stream(_ id: StreamID) async throws -> StreamReplay
+    func stream(_ id: StreamID) async throws -> StreamReplay<Event>
     func contacts(_ filter: EventStore.ListFilter) async throws -> [JSONValue]
     func transactions(_ filter: EventStore.ListFilter, id: Identifier?) async throws -> [JSONValue]
     func totals(userID: Identifier?) async throws -> [JSONValue]

@@ -77,7 +77,7 @@ final class DirectBackend: Backend {
         return (e, try await store.undos(of: id).map(\.id))
     }
 
-    func stream(_ id: StreamID) async throws -> StreamReplay { try await store.stream(id) }
+    func stream(_ id: StreamID) async throws -> StreamReplay<Event> { try await store.stream(id) }
     func contacts(_ filter: EventStore.ListFilter) async throws -> [JSONValue] { try await store.contacts(filter) }
     func transactions(_ filter: EventStore.ListFilter, id: Identifier?) async throws -> [JSONValue] { try await store.transactions(filter, id: id) }
     func totals(userID: Identifier?) async throws -> [JSONValue] { try await store.totals(userID: userID) }

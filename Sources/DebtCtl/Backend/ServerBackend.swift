@@ -135,7 +135,7 @@ final class ServerBackend: Backend {
         }
     }
 
-    func stream(_ id: StreamID) async throws -> StreamReplay {
+    func stream(_ id: StreamID) async throws -> StreamReplay<Event> {
         let json = try call("GET", "/api/admin/streams/\(id)")
         var events: [Event] = []
         for e in json["events"]?.arrayValue ?? [] {

@@ -57,6 +57,8 @@ struct StreamReplayTests {
             }
         }
         let state = StreamReplay(events).state
+        // A replay of the log folds the same stream read as `LoggedEvent`s.
+        #expect(StreamReplay(events.map(LoggedEvent.init)).state == state)
         #expect((state != nil) == exists)
         guard case .transaction(let t)? = state else { return }
         #expect(t.isDeleted == deleted)
