@@ -40,6 +40,7 @@ public struct LoggedEvent: ReplayableEvent {
         self.userID = userID
         var parser = JSONParser(bytes: data)
         var fields: [UInt8] = []
+        fields.reserveCapacity(data.count)  // as much as the text, which spells out every name and more
         try parser.parseKnownMembers { field, value in Self.append(field, value, to: &fields) }
         self.fields = fields
     }
@@ -68,15 +69,23 @@ public struct LoggedEvent: ReplayableEvent {
             }
             return
         }
+        /// Low byte first.
+        func put<T: FixedWidthInteger>(_ n: T) {
+            var n = n
+            for _ in 0..<MemoryLayout<T>.size {
+                out.append(UInt8(truncatingIfNeeded: n))
+                n >>= 8
+            }
+        }
         out.append(field.rawValue)
         switch value {
         case .text(let utf8):
             out.append(Kind.text.rawValue)
-            withUnsafeBytes(of: UInt32(utf8.count).littleEndian) { out.append(contentsOf: $0) }
+            put(UInt32(utf8.count))
             out.append(contentsOf: utf8)
         case .integer(let i):
             out.append(Kind.integer.rawValue)
-            withUnsafeBytes(of: i.littleEndian) { out.append(contentsOf: $0) }
+            put(i)
         case .json, .other:
             out.append(Kind.other.rawValue)
         }

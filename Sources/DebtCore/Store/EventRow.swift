@@ -43,9 +43,10 @@ public enum EventRow {
         // The two names compared as bytes: a `String` of each per event was a few percent of a replay,
         // and comparing with each case's `rawValue` (a generic walk over its UTF-8) about 3%.
         func named<T>(_ i: Int, _ names: [(name: [UInt8], value: T)]) throws -> T? {
-            let b = try bytes(i)
+            let raw = try bytes(i)
+            let b = UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count)
             for n in names where n.name.count == b.count && n.name.first == b.first {
-                if n.name.withUnsafeBytes({ $0.elementsEqual(b) }) { return n.value }
+                if n.name.withUnsafeBufferPointer({ sameBytes($0, b) }) { return n.value }
             }
             return nil
         }

@@ -127,36 +127,55 @@ public enum CopyBinary {
     /// Microseconds from 1970-01-01 to PostgreSQL's epoch, 2000-01-01 (UTC).
     static let postgresEpoch: Int64 = 946_684_800_000_000
 
+    /// The rows' exact size is counted first and every byte is then written in place: appended a few
+    /// bytes at a time, encoding was about 7% of `debtctl`'s CPU in a rebuild.
     public static func encode(_ rows: CopyRows) -> [UInt8] {
-        var out: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00]
-        out.reserveCapacity(rows.values.count * 14 + 64)
-        put(Int32(0), &out)  // flags
-        put(Int32(0), &out)  // header extension length
+        let signature: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00]
+        var size = signature.count + 8 + 2  // the signature, flags, header extension; the trailer
         var column = 0
         for value in rows.values {
-            if column == 0 { put(Int16(truncatingIfNeeded: rows.width), &out) }
+            if column == 0 { size += 2 }
             column = column + 1 == rows.width ? 0 : column + 1
             switch value {
-            case .null: put(Int32(-1), &out)
-            case .uuid(let id): put(Int32(16), &out); put(id.high, &out); put(id.low, &out)
-            case .bigint(let n): put(Int32(8), &out); put(n, &out)
-            case .boolean(let b): put(Int32(1), &out); out.append(b ? 1 : 0)
-            case .timestamptz(let t): put(Int32(8), &out); put(t.microseconds &- postgresEpoch, &out)
-            case .text(let s):
-                var s = s
-                s.withUTF8 { b in
-                    put(Int32(b.count), &out)
-                    out.append(contentsOf: b)
-                }
+            case .null: size += 4
+            case .uuid: size += 4 + 16
+            case .bigint, .timestamptz: size += 4 + 8
+            case .boolean: size += 4 + 1
+            case .text(let s): size += 4 + s.utf8.count
             }
         }
-        put(Int16(-1), &out)
-        return out
-    }
-
-    @inline(__always)
-    static func put<T: FixedWidthInteger>(_ n: T, _ out: inout [UInt8]) {
-        withUnsafeBytes(of: n.bigEndian) { out.append(contentsOf: $0) }
+        return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            guard let p = UnsafeMutableRawPointer(buffer.baseAddress) else { return }
+            var at = 0
+            func put<T: FixedWidthInteger>(_ n: T) {
+                p.storeBytes(of: n.bigEndian, toByteOffset: at, as: T.self)
+                at += MemoryLayout<T>.size
+            }
+            for b in signature { put(b) }
+            put(Int32(0))  // flags
+            put(Int32(0))  // header extension length
+            var column = 0
+            for value in rows.values {
+                if column == 0 { put(Int16(truncatingIfNeeded: rows.width)) }
+                column = column + 1 == rows.width ? 0 : column + 1
+                switch value {
+                case .null: put(Int32(-1))
+                case .uuid(let id): put(Int32(16)); put(id.high); put(id.low)
+                case .bigint(let n): put(Int32(8)); put(n)
+                case .boolean(let b): put(Int32(1)); put(UInt8(b ? 1 : 0))
+                case .timestamptz(let t): put(Int32(8)); put(t.microseconds &- postgresEpoch)
+                case .text(var s):
+                    s.withUTF8 { b in
+                        put(Int32(b.count))
+                        if let base = b.baseAddress { (p + at).copyMemory(from: base, byteCount: b.count) }
+                        at += b.count
+                    }
+                }
+            }
+            put(Int16(-1))
+            precondition(at == size, "COPY rows sized \(size) bytes, written \(at)")
+            initialized = at
+        }
     }
 }
 
