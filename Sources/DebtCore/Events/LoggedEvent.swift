@@ -40,7 +40,9 @@ public struct LoggedEvent: ReplayableEvent {
         self.userID = userID
         var parser = JSONParser(bytes: data)
         var fields: [UInt8] = []
-        fields.reserveCapacity(data.count)  // as much as the text, which spells out every name and more
+        // Enough in practice: a member's name and punctuation outweigh its kind and length bytes (the
+        // buffer grows where they do not).
+        fields.reserveCapacity(data.count)
         try parser.parseKnownMembers { field, value in Self.append(field, value, to: &fields) }
         self.fields = fields
     }
