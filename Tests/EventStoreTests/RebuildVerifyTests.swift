@@ -248,6 +248,9 @@ struct RebuildVerifyTests {
         let binary = try await db.replayEvents("SELECT \(EventRow.binaryReplayColumns) FROM events ORDER BY events.position")
         #expect(text.count == Int(try await store.headPosition()) && text.count > 20)
         #expect(binary == text.map(LoggedEvent.init))
+        // A driver reading text (the server's) makes the same events straight from the text.
+        let textReplay = try await db.query("SELECT \(EventRow.replayColumns) FROM events ORDER BY events.position", []).map(EventRow.decodeReplay)
+        #expect(textReplay == binary)
         var appended = LoggedEvent(odd)
         appended.position = binary.last?.position
         #expect(binary.last == appended && binary.last?.timestamp == odd.timestamp)

@@ -51,19 +51,14 @@ public enum EventField: UInt8, Sendable, CaseIterable {
     }
 
     /// The field a member's name (its UTF-8) names; nil for any other name.
-    static func named(_ utf8: UnsafeBufferPointer<UInt8>) -> EventField? {
-        for n in names where n.utf8.count == utf8.count && n.utf8.first == utf8.first {
-            if n.utf8.withUnsafeBufferPointer({ sameBytes($0, utf8) }) { return n.field }
-        }
-        return nil
-    }
+    static func named(_ utf8: UnsafeBufferPointer<UInt8>) -> EventField? { names.value(named: utf8) }
 
     static func named(_ name: String) -> EventField? {
         var name = name
         return name.withUTF8 { named($0) }
     }
 
-    private static let names: [(utf8: [UInt8], field: EventField)] = allCases.map { (Array($0.name.utf8), $0) }
+    private static let names = ByteNames(allCases.map { ($0.name, $0) })
 }
 
 /// One member's value as the reducers read it: a string, an integer (JSON's integral numbers, `1500.0`
@@ -111,11 +106,22 @@ extension Event: ReplayableEvent {
     }
 }
 
-/// Whether two byte strings are equal; a plain loop (the generic `elementsEqual` went through iterators,
-/// about 3% of a replay's CPU for the few short names compared per event).
-@inline(__always)
-func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-    guard a.count == b.count else { return false }
-    for i in 0..<a.count where a[i] != b[i] { return false }
-    return true
+/// A few fixed names and what each stands for, looked up by UTF-8 bytes without making a `String` (a
+/// replay looks up the aggregate and event type and each data member's name of every event).
+struct ByteNames<Value: Sendable>: Sendable {
+    private let entries: [(utf8: [UInt8], value: Value)]
+
+    init(_ names: [(String, Value)]) { entries = names.map { (Array($0.0.utf8), $0.1) } }
+
+    func value(named utf8: UnsafeBufferPointer<UInt8>) -> Value? {
+        for e in entries where e.utf8.count == utf8.count && e.utf8.first == utf8.first {
+            // A plain loop: the generic `elementsEqual` went through iterators, about 3% of a replay's CPU.
+            let same = e.utf8.withUnsafeBufferPointer { name in
+                for i in 0..<name.count where name[i] != utf8[i] { return false }
+                return true
+            }
+            if same { return e.value }
+        }
+        return nil
+    }
 }

@@ -42,13 +42,9 @@ public enum EventRow {
         let (occurred, overflow) = try int64(8).addingReportingOverflow(CopyBinary.postgresEpoch)
         // The two names compared as bytes: a `String` of each per event was a few percent of a replay,
         // and comparing with each case's `rawValue` (a generic walk over its UTF-8) about 3%.
-        func named<T>(_ i: Int, _ names: [(name: [UInt8], value: T)]) throws -> T? {
+        func named<T>(_ i: Int, _ names: ByteNames<T>) throws -> T? {
             let raw = try bytes(i)
-            let b = UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count)
-            for n in names where n.name.count == b.count && n.name.first == b.first {
-                if n.name.withUnsafeBufferPointer({ sameBytes($0, b) }) { return n.value }
-            }
-            return nil
+            return names.value(named: UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
         }
         guard let aggregate = try named(3, aggregateNames), let type = try named(5, eventTypeNames), !overflow else {
             throw StoreError.corrupt("event at position \(position)")
@@ -68,8 +64,8 @@ public enum EventRow {
         }
     }
 
-    private static let aggregateNames: [(name: [UInt8], value: AggregateType)] = AggregateType.allCases.map { (Array($0.rawValue.utf8), $0) }
-    private static let eventTypeNames: [(name: [UInt8], value: EventType)] = EventType.allCases.map { (Array($0.rawValue.utf8), $0) }
+    private static let aggregateNames = ByteNames(AggregateType.allCases.map { ($0.rawValue, $0) })
+    private static let eventTypeNames = ByteNames(EventType.allCases.map { ($0.rawValue, $0) })
 
     static func selectList(metadata: String, recordedAt: String) -> String {
         """
@@ -82,28 +78,70 @@ public enum EventRow {
     public static let usernameColumn = 11
 
     public static func decode(_ row: [String?]) throws -> Event {
-        func col(_ i: Int) throws -> String {
-            guard i < row.count, let v = row[i] else { throw StoreError.corrupt("event column \(i) is NULL") }
-            return v
-        }
-        let position = try col(0)
-        guard let pos = Int64(position), let id = Identifier(try col(1)), let user = Identifier(try col(2)),
-            let aggregate = AggregateType(rawValue: try col(3)), let aggregateID = Identifier(try col(4)),
-            let type = EventType(rawValue: try col(5)), let version = Int64(try col(6)),
-            let occurred = Int64(try col(9)), let recorded = Int64(try col(10))
-        else { throw StoreError.corrupt("event at position \(position)") }
+        let e = try Envelope(row)
         let data: JSONValue
         let metadata: JSONValue
         do {
-            data = try JSONValue(parsing: try col(7))
-            metadata = try JSONValue(parsing: try col(8))
+            data = try JSONValue(parsing: try e.column(7))
+            metadata = try JSONValue(parsing: try e.column(8))
         } catch {
-            throw StoreError.corrupt("event at position \(position): \(error)")
+            throw StoreError.corrupt("event at position \(e.position): \(error)")
         }
         return Event(
-            id: id, aggregateType: aggregate, aggregateID: aggregateID, eventType: type, data: data.objectValue ?? [:],
-            timestamp: Timestamp(microseconds: occurred), version: version, position: pos, userID: user,
-            metadata: EventMetadata(json: metadata), recordedAt: Timestamp(microseconds: recorded))
+            id: e.id, aggregateType: e.aggregateType, aggregateID: e.aggregateID, eventType: e.eventType, data: data.objectValue ?? [:],
+            timestamp: e.timestamp, version: e.version, position: e.position, userID: e.userID,
+            metadata: EventMetadata(json: metadata), recordedAt: e.recordedAt)
+    }
+
+    /// A row of `replayColumns` (text) as a replay keeps it: the data parsed once, straight into the
+    /// `LoggedEvent` (not into an `Event`'s dictionary first); the metadata and time of recording,
+    /// which a replay does not keep, are not parsed.
+    public static func decodeReplay(_ row: [String?]) throws -> LoggedEvent {
+        let e = try Envelope(row)
+        var data = try e.column(7)
+        do {
+            return try data.withUTF8 { (text) throws(JSONParseError) in
+                try LoggedEvent(
+                    id: e.id, aggregateType: e.aggregateType, aggregateID: e.aggregateID, eventType: e.eventType,
+                    timestamp: e.timestamp, version: e.version, position: e.position, userID: e.userID, data: text)
+            }
+        } catch {
+            throw StoreError.corrupt("event at position \(e.position): \(error)")
+        }
+    }
+
+    /// The columns of an event row that are not JSON, parsed from their text.
+    private struct Envelope {
+        let row: [String?]
+        let position: Int64
+        let id: Identifier
+        let userID: Identifier
+        let aggregateType: AggregateType
+        let aggregateID: Identifier
+        let eventType: EventType
+        let version: Int64
+        let timestamp: Timestamp
+        let recordedAt: Timestamp
+
+        init(_ row: [String?]) throws {
+            self.row = row
+            let position = try Self.column(row, 0)
+            guard let pos = Int64(position), let id = Identifier(try Self.column(row, 1)), let user = Identifier(try Self.column(row, 2)),
+                let aggregate = AggregateType(rawValue: try Self.column(row, 3)), let aggregateID = Identifier(try Self.column(row, 4)),
+                let type = EventType(rawValue: try Self.column(row, 5)), let version = Int64(try Self.column(row, 6)),
+                let occurred = Int64(try Self.column(row, 9)), let recorded = Int64(try Self.column(row, 10))
+            else { throw StoreError.corrupt("event at position \(position)") }
+            (self.position, self.id, userID, aggregateType, self.aggregateID, eventType, self.version) = (pos, id, user, aggregate, aggregateID, type, version)
+            timestamp = Timestamp(microseconds: occurred)
+            recordedAt = Timestamp(microseconds: recorded)
+        }
+
+        func column(_ i: Int) throws -> String { try Self.column(row, i) }
+
+        static func column(_ row: [String?], _ i: Int) throws -> String {
+            guard i < row.count, let v = row[i] else { throw StoreError.corrupt("event column \(i) is NULL") }
+            return v
+        }
     }
 }
 

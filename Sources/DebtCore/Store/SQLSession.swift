@@ -44,7 +44,7 @@ extension SQLSession {
     public var replayColumns: String { EventRow.replayColumns }
 
     public func replayEvents(_ sql: String) async throws -> [LoggedEvent] {
-        try await query(sql, []).map { LoggedEvent(try EventRow.decode($0)) }
+        try await query(sql, []).map(EventRow.decodeReplay)
     }
 
     public func replayEvents(_ sql: String, readAhead pageSize: Int?) async throws -> [LoggedEvent] {
