@@ -11,11 +11,11 @@ public import DebtCore
 /// `conninfo` is anything libpq accepts: a URL, `key=value` pairs, `service=name`, or empty to use the
 /// `PG*` environment variables and defaults. Every error carries libpq's message and the SQLSTATE.
 public final class PQConnection: SQLSession {
-    private let handle: OpaquePointer
+    private let wire: Wire
+    /// libpq's handle, for what sends nothing: status, messages, and the answer to what `wire` sent.
+    private var handle: OpaquePointer { wire.handle }
     /// This connection's cancel handle while it is the one Ctrl-C cancels (see `Interrupts`).
     private var cancelHandle: OpaquePointer?
-    /// A FETCH that `replayEvents(_:readAhead:)` sent and whose answer nobody has read yet.
-    private var readAhead: String?
 
     /// `applicationName` is libpq's `fallback_application_name`: what `pg_stat_activity` shows unless
     /// the conninfo or `PGAPPNAME` names the application (set with the connection, no round trip).
@@ -34,7 +34,7 @@ public final class PQConnection: SQLSession {
             let auth = message.contains("password authentication failed") || message.contains("no password supplied")
             throw SQLError(kind: auth ? .authentication : .connection, sqlState: nil, message: message)
         }
-        handle = h
+        wire = Wire(h)
         dl_PQsetNoticeProcessor(h, { _, _ in }, nil)
     }
 
@@ -62,19 +62,18 @@ public final class PQConnection: SQLSession {
     /// one empty-query round trip, and reconnects it with the same parameters. Returns true when it had to
     /// reconnect (session state such as LISTEN and SET is then gone); throws when it cannot.
     public func reconnectIfDropped() throws(SQLError) -> Bool {
-        settleReadAhead()
         if dl_PQstatus(handle) == CONNECTION_OK {
             let fd = dl_PQsocket(handle)
             // Readable while idle: the server said something (a NOTIFY, or a FATAL message and then end
             // of file when it closed the session). libpq notices the end of file on a later read.
             var reads = 0
             while fd >= 0, reads < 8, dl_PQstatus(handle) == CONNECTION_OK, waitReadable(fd: fd, timeout: 0) {
-                if dl_PQconsumeInput(handle) == 0 { break }
+                if !wire.consumeInput() { break }
                 reads += 1
             }
             // The server may have ended the session an instant ago without its goodbye having arrived:
             // an empty query (one round trip) settles it.
-            if dl_PQstatus(handle) == CONNECTION_OK, let r = dl_PQexec(handle, "") {
+            if dl_PQstatus(handle) == CONNECTION_OK, let r = wire.exec("") {
                 let fine = dl_PQresultStatus(r) == PGRES_EMPTY_QUERY
                 dl_PQclear(r)
                 if fine { return false }
@@ -82,7 +81,7 @@ public final class PQConnection: SQLSession {
         }
         let armed = cancelHandle != nil
         disarmCancellation()
-        dl_PQreset(handle)
+        wire.reset()
         guard dl_PQstatus(handle) == CONNECTION_OK else { throw connectionError() }
         if armed { armCancellation() }
         return true
@@ -118,8 +117,7 @@ public final class PQConnection: SQLSession {
     }
 
     public func executeSync(_ sql: String) throws(SQLError) {
-        settleReadAhead()
-        guard let r = dl_PQexec(handle, sql) else { throw connectionError() }
+        guard let r = wire.exec(sql) else { throw connectionError() }
         defer { dl_PQclear(r) }
         try check(r)
     }
@@ -128,9 +126,8 @@ public final class PQConnection: SQLSession {
     /// result of any size never sits in memory. `body` returns false to stop early; the rest of the
     /// result is then read and dropped.
     public func stream(_ sql: String, _ parameters: [String?], _ body: ([String?]) throws -> Bool) throws {
-        settleReadAhead()
         try withParameters(parameters) { (values: UnsafePointer<UnsafePointer<CChar>?>?, count: Int32) throws(SQLError) in
-            guard dl_PQsendQueryParams(handle, sql, count, nil, values, nil, nil, 0) == 1 else { throw connectionError() }
+            guard wire.send(sql, count, values, resultFormat: 0) else { throw connectionError() }
         }
         guard dl_PQsetSingleRowMode(handle) == 1 else { throw connectionError() }
         var wanted = true
@@ -171,19 +168,16 @@ public final class PQConnection: SQLSession {
 
     private func replayPage(_ sql: String, readAhead pageSize: Int?) throws -> [LoggedEvent] {
         let result: OpaquePointer
-        if readAhead == sql {
-            readAhead = nil
+        if wire.claimReadAhead(sql) {
             result = try answer()
         } else {
-            settleReadAhead()
-            guard let r = dl_PQexecParams(handle, sql, 0, nil, nil, nil, nil, 1) else { throw connectionError() }
+            guard let r = wire.exec(sql, 0, nil, resultFormat: 1) else { throw connectionError() }
             result = r
         }
         defer { dl_PQclear(result) }
         try check(result)
         if let pageSize, dl_PQntuples(result) == pageSize {
-            guard dl_PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 1) == 1 else { throw connectionError() }
-            readAhead = sql
+            guard wire.sendReadAhead(sql) else { throw connectionError() }
         }
         let types = EventRow.binaryReplayTypes
         let fields = dl_PQnfields(result)
@@ -217,8 +211,7 @@ public final class PQConnection: SQLSession {
     /// Runs a `COPY … FROM STDIN` statement and sends the data `next` produces (in the statement's
     /// format, one chunk a call, nil at the end); returns the number of rows copied.
     public func copyIn(_ sql: String, _ next: () throws -> [UInt8]?) throws -> Int64 {
-        settleReadAhead()
-        guard let started = dl_PQexec(handle, sql) else { throw connectionError() }
+        guard let started = wire.exec(sql) else { throw connectionError() }
         guard dl_PQresultStatus(started) == PGRES_COPY_IN else {
             defer { dl_PQclear(started) }
             throw resultError(started)
@@ -251,10 +244,9 @@ public final class PQConnection: SQLSession {
 
     /// Waits up to `timeout` seconds for NOTIFY messages and returns (channel, payload) pairs.
     public func notifications(timeout: Double) throws(SQLError) -> [(channel: String, payload: String)] {
-        settleReadAhead()
         var out: [(String, String)] = []
         func drain() throws(SQLError) {
-            guard dl_PQconsumeInput(handle) == 1 else { throw connectionError() }
+            guard wire.consumeInput() else { throw connectionError() }
             while let n = dl_PQnotifies(handle) {
                 out.append((String(cString: n.pointee.relname), String(cString: n.pointee.extra)))
                 dl_PQfreemem(n)
@@ -286,17 +278,9 @@ public final class PQConnection: SQLSession {
         return kept
     }
 
-    /// Reads and drops the answer to a read-ahead FETCH nobody took, so that the connection is idle.
-    private func settleReadAhead() {
-        guard readAhead != nil else { return }
-        readAhead = nil
-        while let r = dl_PQgetResult(handle) { dl_PQclear(r) }
-    }
-
     private func run(_ sql: String, _ parameters: [String?]) throws(SQLError) -> OpaquePointer {
-        settleReadAhead()
         let result = try withParameters(parameters) { (values: UnsafePointer<UnsafePointer<CChar>?>?, count: Int32) throws(SQLError) -> OpaquePointer in
-            guard let r = dl_PQexecParams(handle, sql, count, nil, values, nil, nil, 0) else { throw connectionError() }
+            guard let r = wire.exec(sql, count, values, resultFormat: 0) else { throw connectionError() }
             return r
         }
         do throws(SQLError) {
@@ -361,5 +345,68 @@ public final class PQConnection: SQLSession {
         var s = String(cString: p)
         while s.last?.isWhitespace == true { s.removeLast() }
         return s.isEmpty ? "unknown libpq error" : s
+    }
+}
+
+/// What goes out on a connection. Its functions are the only way this file sends anything (a statement,
+/// a reset, a read of pending input), and each first reads and drops the answer to a read-ahead FETCH
+/// nobody took (a replay that failed midway and is being rolled back), so that the connection is idle
+/// whatever entry point sends next.
+private final class Wire {
+    let handle: OpaquePointer
+    /// A FETCH that `replayEvents(_:readAhead:)` sent and whose answer nobody has read yet.
+    private var readAhead: String?
+
+    init(_ handle: OpaquePointer) { self.handle = handle }
+
+    /// True, and the read-ahead forgotten, when `sql`'s answer is the one outstanding (the caller reads it).
+    func claimReadAhead(_ sql: String) -> Bool {
+        guard readAhead == sql else { return false }
+        readAhead = nil
+        return true
+    }
+
+    /// `PQexec`: a simple query (one or more statements), waited for.
+    func exec(_ sql: String) -> OpaquePointer? {
+        settle()
+        return dl_PQexec(handle, sql)
+    }
+
+    /// `PQexecParams` with text parameters, waited for; `resultFormat` 1 asks for binary results.
+    func exec(_ sql: String, _ count: Int32, _ values: UnsafePointer<UnsafePointer<CChar>?>?, resultFormat: Int32) -> OpaquePointer? {
+        settle()
+        return dl_PQexecParams(handle, sql, count, nil, values, nil, nil, resultFormat)
+    }
+
+    /// `PQsendQueryParams`: sent, not waited for (the caller reads the answer with `PQgetResult`).
+    func send(_ sql: String, _ count: Int32, _ values: UnsafePointer<UnsafePointer<CChar>?>?, resultFormat: Int32) -> Bool {
+        settle()
+        return dl_PQsendQueryParams(handle, sql, count, nil, values, nil, nil, resultFormat) == 1
+    }
+
+    /// `sql` (a FETCH, binary results) sent ahead of its caller: its answer stays outstanding until a
+    /// `claimReadAhead(sql)` takes it, or anything else sent drops it.
+    func sendReadAhead(_ sql: String) -> Bool {
+        guard send(sql, 0, nil, resultFormat: 1) else { return false }
+        readAhead = sql
+        return true
+    }
+
+    /// `PQconsumeInput`: reads what the server has sent (NOTIFYs, or its goodbye); false on failure.
+    func consumeInput() -> Bool {
+        settle()
+        return dl_PQconsumeInput(handle) == 1
+    }
+
+    /// `PQreset`: closes the connection and opens it again with the same parameters.
+    func reset() {
+        readAhead = nil
+        dl_PQreset(handle)
+    }
+
+    private func settle() {
+        guard readAhead != nil else { return }
+        readAhead = nil
+        while let r = dl_PQgetResult(handle) { dl_PQclear(r) }
     }
 }

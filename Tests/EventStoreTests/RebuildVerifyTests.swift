@@ -201,7 +201,7 @@ struct RebuildVerifyTests {
         #expect(states == [["idle"], ["idle"]], "no transaction left open: \(states)")
     }
 
-    @Test("a cursor read ahead (libpq): every page once and in order, the connection idle after a short page, an answer nobody took dropped before the next statement")
+    @Test("a cursor read ahead (libpq): every page once and in order, the connection idle after a short page, an answer nobody took dropped before whatever the connection sends next")
     func readAhead() async throws {
         let (url, store) = try await TestDatabase.store()
         let user = try await store.createUser(username: "u")
@@ -232,6 +232,46 @@ struct RebuildVerifyTests {
         let third = try await db.replayEvents("FETCH 4 FROM c")
         try db.executeSync("ROLLBACK")
         #expect(first == Array(whole[0..<4]) && third == Array(whole[8..<12]))
+        // The same whatever sends next: each way this connection sends anything.
+        try db.executeSync("CREATE TEMP TABLE copied (x int)")
+        // Each: its name, what it sends, and where the cursor is after it (a FETCH in between moves it).
+        let sends: [(String, (PQConnection) async throws -> Void, Range<Int>)] = [
+            ("execute", { try $0.executeSync("SELECT 1") }, 8..<12),
+            ("query", { c in
+                let rows = try c.querySync("SELECT 3::text", [])
+                #expect(rows == [["3"]])
+            }, 8..<12),
+            ("stream", { c in
+                var rows: [[String?]] = []
+                try c.stream("SELECT 4::text", []) { rows.append($0); return true }
+                #expect(rows == [["4"]])
+            }, 8..<12),
+            ("copy", { c in
+                let copied = try c.copyIn("COPY copied (x) FROM STDIN") { nil }
+                #expect(copied == 0)
+            }, 8..<12),
+            ("notifications", { c in
+                let received = try c.notifications(timeout: 0)
+                #expect(received.isEmpty)
+            }, 8..<12),
+            ("reconnect check", { c in
+                let reconnected = try c.reconnectIfDropped()
+                #expect(!reconnected)
+            }, 8..<12),
+            ("another read", { c in
+                let two = try await c.replayEvents("FETCH 2 FROM c")
+                #expect(two == Array(whole[8..<10]))
+            }, 10..<14),
+        ]
+        #expect(whole.count >= 14)
+        for (name, send, after) in sends {
+            try db.executeSync("BEGIN")
+            try db.executeSync(declare)
+            _ = try await db.replayEvents("FETCH 4 FROM c", readAhead: 4)
+            try await send(db)
+            #expect(try await db.replayEvents("FETCH 4 FROM c") == Array(whole[after]), "\(name)")
+            try db.executeSync("ROLLBACK")
+        }
     }
 
     @Test("a replay read in binary (libpq) makes the same events as the text read, times before 2000 and escapes included")
