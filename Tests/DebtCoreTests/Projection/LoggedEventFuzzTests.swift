@@ -13,7 +13,8 @@ import Testing
 ///   parser only; jsonb, where the replay reads from, never holds one.
 /// - where both accept, the `LoggedEvent` equals the one made from the `Event`, and the reducers make
 ///   the same state of both, as a creating event and as an update of a created stream.
-/// `DEBT_FUZZ_SEED` sets the seed.
+/// `DEBT_FUZZ_INPUTS` sets the count (30,000 in the test run; `scripts/reliability` runs 1,000,000);
+/// `DEBT_FUZZ_SEED` the seed.
 @Suite("Event data fuzzing: the replay's parser against the dictionary's")
 struct LoggedEventFuzzTests {
     static let knownNames = EventField.allCases.map(\.name)
@@ -140,9 +141,10 @@ struct LoggedEventFuzzTests {
 
     @Test("generated and mutated documents: both parsers accept the same, and the reducers make the same state of what they accept")
     func differential() throws {
-        let seed = ProcessInfo.processInfo.environment["DEBT_FUZZ_SEED"].flatMap(UInt64.init) ?? 20_261_202
+        let env = ProcessInfo.processInfo.environment
+        let seed = env["DEBT_FUZZ_SEED"].flatMap(UInt64.init) ?? 20_261_202
         var r = SplitMix64(seed: seed)
-        let count = 30_000
+        let count = env["DEBT_FUZZ_INPUTS"].flatMap(Int.init) ?? 30_000
         let user = Identifier(high: 1, low: 2)
         let baseTime = Timestamp(microseconds: 1_700_000_000_000_000)
         var (accepted, refused, duplicates) = (0, 0, 0)
@@ -206,6 +208,6 @@ struct LoggedEventFuzzTests {
         #expect(accepted > count / 10 && refused > count / 10, "the generator reaches both sides: \(accepted) accepted, \(refused) refused")
         // The exception stays an exception: only mutations make a duplicate the replay does not keep.
         #expect(duplicates < count / 100, "\(duplicates) documents with a duplicate name the replay does not keep")
-        print("event data fuzzing: \(count) documents (seed \(seed)): \(accepted) accepted by both, \(refused) refused by both, \(duplicates) the documented exception")
+        print("RELIABILITY: event data fuzzing: \(count) documents (seed \(seed)): \(accepted) accepted by both, \(refused) refused by both, \(duplicates) the documented exception")
     }
 }
