@@ -348,10 +348,11 @@ public final class PQConnection: SQLSession {
     }
 }
 
-/// What goes out on a connection. Its functions are the only way this file sends anything (a statement,
-/// a reset, a read of pending input), and each first reads and drops the answer to a read-ahead FETCH
-/// nobody took (a replay that failed midway and is being rolled back), so that the connection is idle
-/// whatever entry point sends next.
+/// What goes out on a connection. Its functions are the only way this file begins anything on it (a
+/// statement, a reset, a read of pending input; what continues a statement begun here, such as COPY's
+/// data or reading the answer, uses the handle), and each first reads and drops the answer to a
+/// read-ahead FETCH nobody took (a replay that failed midway and is being rolled back), so that the
+/// connection is idle whatever entry point sends next.
 private final class Wire {
     let handle: OpaquePointer
     /// A FETCH that `replayEvents(_:readAhead:)` sent and whose answer nobody has read yet.
