@@ -360,8 +360,9 @@ func syncScript(round: Int) -> String {
 try db.executeSync("CREATE TABLE events_raw (LIKE events INCLUDING ALL)")
 var rawPosition: Int64 = 10_000_000_000
 var rawBatch = 0
-/// `batches` multi-row INSERTs of 500 rows; returns events/s.
+/// `batches` multi-row INSERTs of 500 rows, after a `CHECKPOINT` as the push; returns events/s.
 @MainActor func rawRound(batches: Int) throws -> Double {
+    try checkpoint()
     let started = Date()
     for _ in 0..<batches {
         var values: [String] = []
