@@ -150,6 +150,10 @@ extension JSONParser {
     /// its top-level object whose name is an `EventField`, with the value as the reducers read it
     /// (`.text`, `.integer` or `.other`). Other members are parsed and dropped; a document that is not
     /// an object has none.
+    ///
+    /// The walk over the object's punctuation is `parseObject`'s, written out again on purpose: one
+    /// shared walk calling a closure per member measured about 10% more of `debtctl`'s CPU per rebuild
+    /// (1,000,000 events, 8 of 9 alternating pairs).
     mutating func parseKnownMembers(_ member: (EventField, FieldValue) -> Void) throws(JSONParseError) {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
