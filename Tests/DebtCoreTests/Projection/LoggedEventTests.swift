@@ -24,8 +24,10 @@ struct LoggedEventTests {
     }
 
     /// The replay's reading of `json` alone (`both` parses it with the dictionary's parser first).
-    func replayRead(_ json: String) throws(JSONParseError) -> LoggedEvent {
-        try Array(json.utf8).withUnsafeBufferPointer { (b) throws(JSONParseError) in
+    func replayRead(_ json: String) throws(JSONParseError) -> LoggedEvent { try replayRead(Array(json.utf8)) }
+
+    func replayRead(_ bytes: [UInt8]) throws(JSONParseError) -> LoggedEvent {
+        try bytes.withUnsafeBufferPointer { (b) throws(JSONParseError) in
             try LoggedEvent(
                 id: .random(), aggregateType: .contact, aggregateID: .random(), eventType: .created, timestamp: Timestamp(microseconds: 0),
                 version: 1, position: 1, userID: nil, data: b)
@@ -115,13 +117,7 @@ struct LoggedEventTests {
     func invalidUTF8() throws {
         let bytes: [UInt8] = Array(#"{"name": ""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: bytes) }
-        #expect(throws: JSONParseError.self) {
-            try bytes.withUnsafeBufferPointer { (b) throws(JSONParseError) in
-                _ = try LoggedEvent(
-                    id: .random(), aggregateType: .contact, aggregateID: .random(), eventType: .created, timestamp: Timestamp(microseconds: 0),
-                    version: 1, position: 1, userID: nil, data: b)
-            }
-        }
+        #expect(throws: JSONParseError.self) { try replayRead(bytes) }
     }
 
     @Test("integers up to 18 digits are summed directly; longer ones and other spellings as before")
