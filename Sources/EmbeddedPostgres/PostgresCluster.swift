@@ -29,7 +29,11 @@ public final class PostgresCluster: @unchecked Sendable {
     }
 
     public let root: String
-    public let port: Int
+    /// The port it listens on: the one asked for, or, when a server was already running in this
+    /// directory (`dev up` left it), that server's.
+    public var port: Int { lock.withLock { currentPort } }
+    /// False when the server was found already running in this directory.
+    public var startedByThisObject: Bool { lock.withLock { startedHere } }
     public let superuser: String
     public let binDirectory: String
     public let osUser: String?
@@ -38,6 +42,9 @@ public final class PostgresCluster: @unchecked Sendable {
     private let durable: Bool
     private let lock = NSLock()
     private var running = false
+    private var currentPort: Int
+    /// True when this object started the server; one it found running is left running by `stop()`.
+    private var startedHere = false
 
     public var dataDirectory: String { root + "/data" }
     public var socketDirectory: String { root + "/run" }
@@ -70,7 +77,7 @@ public final class PostgresCluster: @unchecked Sendable {
             root = NSTemporaryDirectory() + "debt-pg-" + UUID().uuidString.prefix(8).lowercased()
             isTemporary = true
         }
-        port = try options.port ?? PostgresCluster.freePort()
+        currentPort = try options.port ?? PostgresCluster.freePort()
         for d in [root, root + "/run"] {
             try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
             try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: d)
@@ -87,7 +94,12 @@ public final class PostgresCluster: @unchecked Sendable {
 
     private func startServer(durable: Bool) throws {
         if isRunning() {
-            lock.withLock { running = true }
+            // Another process started it (`debt-server dev up`, perhaps on another port): use it as it is.
+            let found = try runningPort()
+            lock.withLock {
+                running = true
+                currentPort = found
+            }
             return
         }
         var settings = [
@@ -98,14 +110,31 @@ public final class PostgresCluster: @unchecked Sendable {
         try runAsOwner(
             binDirectory + "/pg_ctl",
             ["-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", settings.joined(separator: " "), "start"])
-        lock.withLock { running = true }
+        lock.withLock {
+            running = true
+            startedHere = true
+        }
     }
 
-    /// Stops the server (fast shutdown) and, for a temporary cluster, removes its files.
+    /// The port of the server running in this directory, from its `postmaster.pid` (line 4).
+    private func runningPort() throws -> Int {
+        let path = dataDirectory + "/postmaster.pid"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ClusterError.unreadablePidFile(path: path)
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count > 3, let p = Int(lines[3].trimmingCharacters(in: .whitespaces)), (1...65535).contains(p) else {
+            throw ClusterError.unreadablePidFile(path: path)
+        }
+        return p
+    }
+
+    /// Stops the server this object started (fast shutdown) and, for a temporary cluster, removes its
+    /// files. A server it found already running is left running.
     public func stop() {
         let wasRunning = lock.withLock { () -> Bool in
             defer { running = false }
-            return running
+            return running && startedHere
         }
         if wasRunning {
             try? runAsOwner(binDirectory + "/pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "stop"])
@@ -214,6 +243,7 @@ public final class PostgresCluster: @unchecked Sendable {
 public enum ClusterError: Error, CustomStringConvertible {
     case binariesNotFound
     case noFreePort
+    case unreadablePidFile(path: String)
     case toolFailed(tool: String, status: Int32, output: String)
 
     public var description: String {
@@ -221,6 +251,8 @@ public enum ClusterError: Error, CustomStringConvertible {
         case .binariesNotFound:
             return "PostgreSQL server binaries (initdb, pg_ctl) not found: install postgresql or set DEBT_PG_BINDIR"
         case .noFreePort: return "no free TCP port on 127.0.0.1"
+        case .unreadablePidFile(let path):
+            return "a PostgreSQL server runs in this directory, but its port cannot be read from \(path)"
         case .toolFailed(let tool, let status, let output):
             return "\(tool) failed with status \(status): \(output.trimmingCharacters(in: .whitespacesAndNewlines))"
         }

@@ -5,16 +5,19 @@ import LibPQ
 
 /// `debt-server dev up|down`: a development database that outlives the command, with demo data.
 enum DevCluster {
-    static let port = 54329
+    static let defaultPort = 54329
 
-    static func run(_ action: String, directory: String) async -> Int32 {
+    static func run(_ action: String, directory: String, port: Int?) async -> Int32 {
         do {
             if action == "down" {
                 try PostgresCluster.stopExisting(directory: directory)
                 print("stopped the development database in \(directory)")
                 return 0
             }
-            let cluster = try PostgresCluster.start(.init(directory: directory, port: port, keepRunning: true))
+            let cluster = try PostgresCluster.start(.init(directory: directory, port: port ?? defaultPort, keepRunning: true))
+            if let port, port != cluster.port {
+                FileHandle.standardError.write(Data("debt-server: the development database in \(directory) already runs on port \(cluster.port), not \(port); using it\n".utf8))
+            }
             let admin = try PQConnection(cluster.url())
             if try admin.querySync("SELECT 1 FROM pg_database WHERE datname = 'debt_tracker'", []).isEmpty {
                 try admin.executeSync("CREATE DATABASE debt_tracker")
@@ -29,7 +32,7 @@ enum DevCluster {
                 let n = try await DemoData.seed(store, users: users)
                 print("seeded \(n) demo events for \(DemoData.users.joined(separator: ", "))")
             }
-            print("development database running in \(directory)")
+            print("development database \(cluster.startedByThisObject ? "started" : "already running") in \(directory) on port \(cluster.port)")
             print("export DEBTCTL_DATABASE_URL=\(url)")
             return 0
         } catch {

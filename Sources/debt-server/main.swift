@@ -13,20 +13,24 @@ let usage = """
            debt-server migrate [--database-url URL | --data-dir DIR]
            debt-server users add NAME [--admin] --password-stdin [--database-url URL | --data-dir DIR]
            debt-server users passwd NAME --password-stdin [--database-url URL | --data-dir DIR]
-           debt-server dev up|down [--data-dir DIR]
+           debt-server dev up [--data-dir DIR] [--db-port P]
+           debt-server dev down [--data-dir DIR]
 
     serve     runs the Debt Tracker server (REST, sync, WebSocket, admin API); SIGINT/SIGTERM stop it gracefully
     migrate   applies the event store's schema migrations (idempotent; the server also migrates at start)
     users     creates an account or sets its password (read from standard input, never from arguments)
     dev up    starts an embedded PostgreSQL in DIR and leaves it running, migrates it, seeds demo data
-              (users alice, bob, carol) on first run, and prints the DEBTCTL_DATABASE_URL to use; dev down stops it
+              (users alice, bob, carol) on first run, and prints the DEBTCTL_DATABASE_URL to use (one already
+              running in DIR is used as it is, on its port); dev down stops it
 
       --host H             address to listen on (HOST; default 127.0.0.1)
       --port P             port (PORT; default 8000)
       --database-url URL   PostgreSQL (DATABASE_URL): postgresql://user[:password]@host[:port]/database[?sslmode=require]
       --data-dir DIR       without a database URL: an embedded PostgreSQL in DIR/postgres, started and stopped with
-                           the server (default ./.debt-tracker); also where the generated JWT secret is kept (mode 0600)
+                           the server (default ./.debt-tracker; one already running there, from dev up, is used and
+                           left running); also where the generated JWT secret is kept (mode 0600)
       --dev                development: demo data, and an admin 'admin' with the documented development password
+      --db-port P          dev up: the PostgreSQL port on 127.0.0.1 (default 54329)
       -h, --help           show this help
 
     Environment: DEBT_JWT_SECRET (shared by all instances of a deployment; else generated once into the data dir),
@@ -60,6 +64,7 @@ config.host = env["HOST"] ?? config.host
 config.port = Int(env["PORT"] ?? "") ?? config.port
 config.databaseURL = env["DATABASE_URL"]
 var dataDir: String?
+var devPort: Int?
 var admin = false
 var passwordFromStdin = false
 while !args.isEmpty {
@@ -76,6 +81,11 @@ while !args.isEmpty {
         config.port = p
     case "--database-url": config.databaseURL = value()
     case "--data-dir": dataDir = value()
+    case "--db-port":
+        let v = value()
+        guard let p = Int(v), (1...65535).contains(p) else { fail("--db-port needs a port number, got '\(v)'", code: 2) }
+        guard command == "dev", subcommand == "up" else { fail("--db-port is an option of 'dev up'", code: 2) }
+        devPort = p
     case "--dev": config.dev = true
     case "--admin": admin = true
     case "--password-stdin": passwordFromStdin = true
@@ -89,7 +99,7 @@ config.dataDirectory = dataDir ?? ".debt-tracker"
 switch (command, subcommand) {
 case ("dev", let action?):
     guard action == "up" || action == "down" else { fail("'dev' needs 'up' or 'down'", code: 2) }
-    exit(await DevCluster.run(action, directory: config.dataDirectory + "/postgres"))
+    exit(await DevCluster.run(action, directory: config.dataDirectory + "/postgres", port: devPort))
 case ("migrate", nil), ("users", "add"), ("users", "passwd"), ("serve", nil):
     break
 default:
@@ -97,7 +107,8 @@ default:
 }
 
 var embedded: PostgresCluster?
-/// The database to use: the configured URL, or the embedded cluster (started now, stopped at exit).
+/// The database to use: the configured URL, or the embedded cluster (started now and stopped at exit; one
+/// found running there, from `dev up`, is used on its port and left running).
 @MainActor
 func resolveDatabase() throws -> String {
     if let url = config.databaseURL { return url }

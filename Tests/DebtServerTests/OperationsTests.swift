@@ -36,26 +36,87 @@ struct OperationsTests {
         #expect(try await s.request("POST", "/api/auth/admin/login", json: ["username": "ops", "password": "ops-password-2"]).status == 200)
     }
 
+    /// `debt-server --data-dir DIR` as a process: no database URL, so the embedded PostgreSQL in DIR.
+    static func startEmbedded(dataDirectory: String, port: Int) throws -> CommandRunner.Running {
+        try CommandRunner.start(
+            "debt-server", ["--data-dir", dataDirectory, "--port", String(port)],
+            environment: ["DEBT_ADMIN_USERNAME": "root", "DEBT_ADMIN_PASSWORD": "root-password-1", "DEBT_BCRYPT_COST": "4"])
+    }
+
+    /// True once the server on `port` answers `/health/ready` with "ready" (within 30 s).
+    static func becomesReady(port: Int) async -> Bool {
+        for _ in 0..<300 {
+            try? await Task.sleep(for: .milliseconds(100))
+            if let d = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/health/ready")!), String(decoding: d, as: UTF8.self).contains("ready") { return true }
+        }
+        return false
+    }
+
     @Test("without a database URL the server runs an embedded PostgreSQL and stops it on SIGTERM")
     func embedded() async throws {
         let dir = NSTemporaryDirectory() + "debt-embedded-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let port = try ServerProcess.freePort()
-        let p = try CommandRunner.start(
-            "debt-server", ["--data-dir", dir, "--port", String(port)],
-            environment: ["DEBT_ADMIN_USERNAME": "root", "DEBT_ADMIN_PASSWORD": "root-password-1", "DEBT_BCRYPT_COST": "4"])
-        var ready = false
-        for _ in 0..<300 where !ready {
-            try await Task.sleep(for: .milliseconds(100))
-            if let d = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/health/ready")!), String(decoding: d, as: UTF8.self).contains("ready") { ready = true }
-        }
-        #expect(ready)
+        let p = try Self.startEmbedded(dataDirectory: dir, port: port)
+        #expect(await Self.becomesReady(port: port), "\(p.stderrSoFar)")
         let secret = try FileManager.default.attributesOfItem(atPath: dir + "/jwt-secret")[.posixPermissions] as? Int
         #expect(secret == 0o600)
         p.signal(SIGTERM)
         let result = p.wait()
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/postgres/data/postmaster.pid"))
+    }
+
+    @Test("dev up seeds once and reuses its database; serve --data-dir uses that database and leaves it running; dev down stops it")
+    func developmentDatabase() async throws {
+        let dir = NSTemporaryDirectory() + "debt-dev-" + UUID().uuidString
+        defer {
+            _ = try? CommandRunner.run("debt-server", ["dev", "down", "--data-dir", dir])
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        let dbPort = try ServerProcess.freePort()
+        let url = "postgresql://debt@127.0.0.1:\(dbPort)/debt_tracker"
+        let up = try CommandRunner.run("debt-server", ["dev", "up", "--data-dir", dir, "--db-port", String(dbPort)])
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(up.stdout.contains("export DEBTCTL_DATABASE_URL=\(url)\n"), "\(up.stdout)")
+        #expect(up.stdout.contains("seeded") && up.stdout.contains("started"), "\(up.stdout)")
+        let users = try CommandRunner.run("debtctl", ["--database", url, "users", "list", "-o", "csv"])
+        #expect(users.status == 0, "\(users.stderr)")
+        for name in ["alice", "bob", "carol"] { #expect(users.stdout.contains(name)) }
+        func eventCount() throws -> Int {
+            let r = try CommandRunner.run("debtctl", ["--database", url, "events", "list", "--limit", "0", "-o", "ndjson"])
+            #expect(r.status == 0, "\(r.stderr)")
+            return r.stdout.split(separator: "\n").count
+        }
+        let seeded = try eventCount()
+        #expect(seeded > 0)
+
+        // Again, without a port: the running database, on its port, not seeded twice.
+        let again = try CommandRunner.run("debt-server", ["dev", "up", "--data-dir", dir])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("export DEBTCTL_DATABASE_URL=\(url)\n"), "\(again.stdout)")
+        #expect(again.stdout.contains("already running") && !again.stdout.contains("seeded"), "\(again.stdout)")
+        #expect(try eventCount() == seeded)
+        let otherPort = try CommandRunner.run("debt-server", ["dev", "up", "--data-dir", dir, "--db-port", String(try ServerProcess.freePort())])
+        #expect(otherPort.status == 0 && otherPort.stdout.contains(url) && otherPort.stderr.contains("already runs on port \(dbPort)"), "\(otherPort)")
+
+        // The server on the same directory uses that database (it used to connect to a port of its own
+        // choosing, where nothing listened) and leaves it running when it stops.
+        let port = try ServerProcess.freePort()
+        let server = try Self.startEmbedded(dataDirectory: dir, port: port)
+        #expect(await Self.becomesReady(port: port), "\(server.stderrSoFar)")
+        server.signal(SIGTERM)
+        let stopped = server.wait()
+        #expect(stopped.status == 0, "\(stopped.stderr)")
+        #expect(try CommandRunner.run("debtctl", ["--database", url, "health"]).status == 0)
+
+        let down = try CommandRunner.run("debt-server", ["dev", "down", "--data-dir", dir])
+        #expect(down.status == 0 && down.stdout.contains("stopped"), "\(down.stderr)")
+        #expect(try CommandRunner.run("debtctl", ["--database", url, "health"]).status == 69)  // unreachable
+        #expect(!FileManager.default.fileExists(atPath: dir + "/postgres/data/postmaster.pid"))
+
+        let misplaced = try CommandRunner.run("debt-server", ["--db-port", "5432"])
+        #expect(misplaced.status == 2 && misplaced.stderr.contains("--db-port is an option of 'dev up'"))
     }
 
     @Test("devices pushing concurrently: a reader following the cursor sees every accepted event once, in order")
