@@ -78,22 +78,19 @@ public enum DebtServerApp {
             try await ensureAdmin(services, name: "admin", password: DebtServerApp.devAdminPassword)
         }
         if services.configuration.dev {
-            try await services.withStore { store in
-                guard try await store.headPosition() == 0 else { return }
-                var users: [String: Identifier] = [:]
-                let hash = try await Passwords.hash(DebtServerApp.devUserPassword, cost: services.configuration.bcryptCost)
-                for name in DemoData.users {
-                    users[name] = try await store.createUser(username: name, email: "\(name)@example.com", passwordHash: hash)
-                }
-                let n = try await DemoData.seed(store, users: users)
+            let cost = services.configuration.bcryptCost
+            let seeded = try await services.withStore { store in
+                try await DemoData.seedIfEmpty(store) { try await Passwords.hash(DebtServerApp.devUserPassword, cost: cost) }
+            }
+            if let n = seeded {
                 services.logger.info("seeded demo data", metadata: ["events": .stringConvertible(n)])
             }
         }
     }
 
-    /// The development admin's password (only with `--dev`; documented in the README).
+    /// The development admin's password (`--dev` and `debt-server dev up` only; documented in the README).
     public static let devAdminPassword = "admin-dev-password"
-    /// The demo users' password (only with `--dev`).
+    /// The demo users' password (`--dev` and `debt-server dev up` only).
     public static let devUserPassword = "demo-password"
 
     static func ensureAdmin(_ services: Services, name: String, password: String) async throws {

@@ -1,4 +1,5 @@
 import DebtCore
+import DebtServer
 import EmbeddedPostgres
 import Foundation
 import LibPQ
@@ -25,12 +26,15 @@ enum DevCluster {
             let url = cluster.url(database: "debt_tracker")
             let store = EventStore(session: try PQConnection(url))
             try await store.migrate()
-            if try await store.headPosition() == 0 {
-                var users: [String: Identifier] = [:]
-                for name in DemoData.users { users[name] = try await store.createUser(username: name, email: "\(name)@example.com") }
-                _ = try await store.createUser(username: "admin", isAdmin: true)
-                let n = try await DemoData.seed(store, users: users)
-                print("seeded \(n) demo events for \(DemoData.users.joined(separator: ", "))")
+            // The accounts and passwords `debt-server --dev` documents: a server started on this
+            // database (with --dev, which seeds only an empty log, or without) signs them in alike.
+            let cost = UInt8(ProcessInfo.processInfo.environment["DEBT_BCRYPT_COST"] ?? "") ?? 12
+            if try await store.session.query("SELECT 1 FROM users WHERE username = 'admin'", []).isEmpty {
+                _ = try await store.createUser(
+                    username: "admin", passwordHash: PasswordHashing.hash(DebtServerApp.devAdminPassword, cost: cost), isAdmin: true)
+            }
+            if let n = try await DemoData.seedIfEmpty(store, passwordHash: { PasswordHashing.hash(DebtServerApp.devUserPassword, cost: cost) }) {
+                print("seeded \(n) demo events for \(DemoData.users.joined(separator: ", ")) (passwords: the README's --dev)")
             }
             print("development database \(cluster.startedByThisObject ? "started" : "already running") in \(directory) on port \(cluster.port)")
             print("export DEBTCTL_DATABASE_URL=\(url)")

@@ -20,8 +20,9 @@ let usage = """
     migrate   applies the event store's schema migrations (idempotent; the server also migrates at start)
     users     creates an account or sets its password (read from standard input, never from arguments)
     dev up    starts an embedded PostgreSQL in DIR and leaves it running, migrates it, seeds demo data
-              (users alice, bob, carol) on first run, and prints the DEBTCTL_DATABASE_URL to use (one already
-              running in DIR is used as it is, on its port); dev down stops it
+              (users alice, bob, carol and admin, with --dev's passwords) on first run, and prints the
+              DEBTCTL_DATABASE_URL to use (one already running in DIR is used as it is, on its port);
+              dev down stops it
 
       --host H             address to listen on (HOST; default 127.0.0.1)
       --port P             port (PORT; default 8000)

@@ -1,8 +1,13 @@
 import DebtCore
+import DebtServer
 import Foundation
 import LibPQ
 import Testing
 import TestSupport
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 @Suite("Operating the server")
 struct OperationsTests {
@@ -37,10 +42,12 @@ struct OperationsTests {
     }
 
     /// `debt-server --data-dir DIR` as a process: no database URL, so the embedded PostgreSQL in DIR.
-    static func startEmbedded(dataDirectory: String, port: Int) throws -> CommandRunner.Running {
-        try CommandRunner.start(
-            "debt-server", ["--data-dir", dataDirectory, "--port", String(port)],
-            environment: ["DEBT_ADMIN_USERNAME": "root", "DEBT_ADMIN_PASSWORD": "root-password-1", "DEBT_BCRYPT_COST": "4"])
+    /// Its first admin comes from the environment, unless `dev` (then --dev's own).
+    static func startEmbedded(dataDirectory: String, port: Int, dev: Bool = false) throws -> CommandRunner.Running {
+        let admin = dev ? [:] : ["DEBT_ADMIN_USERNAME": "root", "DEBT_ADMIN_PASSWORD": "root-password-1"]
+        return try CommandRunner.start(
+            "debt-server", ["--data-dir", dataDirectory, "--port", String(port)] + (dev ? ["--dev"] : []),
+            environment: admin.merging(["DEBT_BCRYPT_COST": "4"]) { $1 })
     }
 
     /// True once the server on `port` answers `/health/ready` with "ready" (within 30 s).
@@ -50,6 +57,42 @@ struct OperationsTests {
             if let d = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/health/ready")!), String(decoding: d, as: UTF8.self).contains("ready") { return true }
         }
         return false
+    }
+
+    /// The HTTP statuses of signing in as the development admin and as alice, with the passwords the
+    /// README gives for `--dev`.
+    static func developmentSignIns(port: Int) async throws -> [Int] {
+        var statuses: [Int] = []
+        for (path, name, password) in [
+            ("/api/auth/admin/login", "admin", DebtServerApp.devAdminPassword), ("/api/auth/login", "alice", DebtServerApp.devUserPassword),
+        ] {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+            request.httpMethod = "POST"
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            let body: JSONValue = ["username": .string(name), "password": .string(password)]
+            request.httpBody = Data(body.canonicalText.utf8)
+            let (_, response) = try await URLSession.shared.data(for: request)
+            statuses.append((response as? HTTPURLResponse)?.statusCode ?? 0)
+        }
+        return statuses
+    }
+
+    @Test("--dev seeds the demo data into an empty log once, and its documented accounts sign in")
+    func devServer() async throws {
+        let dir = NSTemporaryDirectory() + "debt-devserver-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var seeded: [Int] = []
+        for _ in 0..<2 {
+            let port = try ServerProcess.freePort()
+            let p = try Self.startEmbedded(dataDirectory: dir, port: port, dev: true)
+            #expect(await Self.becomesReady(port: port), "\(p.stderrSoFar)")
+            #expect(try await Self.developmentSignIns(port: port) == [200, 200])
+            p.signal(SIGTERM)
+            let result = p.wait()
+            #expect(result.status == 0, "\(result.stderr)")
+            seeded.append(result.stderr.components(separatedBy: "seeded demo data").count - 1)
+        }
+        #expect(seeded == [1, 0], "the second start seeds again: \(seeded)")
     }
 
     @Test("without a database URL the server runs an embedded PostgreSQL and stops it on SIGTERM")
@@ -76,7 +119,7 @@ struct OperationsTests {
         }
         let dbPort = try ServerProcess.freePort()
         let url = "postgresql://debt@127.0.0.1:\(dbPort)/debt_tracker"
-        let up = try CommandRunner.run("debt-server", ["dev", "up", "--data-dir", dir, "--db-port", String(dbPort)])
+        let up = try CommandRunner.run("debt-server", ["dev", "up", "--data-dir", dir, "--db-port", String(dbPort)], environment: ["DEBT_BCRYPT_COST": "4"])
         #expect(up.status == 0, "\(up.stderr)")
         #expect(up.stdout.contains("export DEBTCTL_DATABASE_URL=\(url)\n"), "\(up.stdout)")
         #expect(up.stdout.contains("seeded") && up.stdout.contains("started"), "\(up.stdout)")
@@ -105,6 +148,8 @@ struct OperationsTests {
         let port = try ServerProcess.freePort()
         let server = try Self.startEmbedded(dataDirectory: dir, port: port)
         #expect(await Self.becomesReady(port: port), "\(server.stderrSoFar)")
+        // dev up's accounts sign in with the passwords the README gives for --dev.
+        #expect(try await Self.developmentSignIns(port: port) == [200, 200])
         server.signal(SIGTERM)
         let stopped = server.wait()
         #expect(stopped.status == 0, "\(stopped.stderr)")

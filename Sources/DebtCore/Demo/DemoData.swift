@@ -4,6 +4,20 @@
 public enum DemoData {
     public static let users = ["alice", "bob", "carol"]
 
+    /// Into an empty log only: creates the demo users, with the password hash `passwordHash` gives
+    /// (`debt-server --dev` and `dev up` both give the documented development password's), and appends
+    /// their ledger. Returns how many events it appended, or nil when the log was not empty (then nothing
+    /// is done and nothing is hashed).
+    public static func seedIfEmpty(_ store: EventStore, passwordHash makeHash: () async throws -> String) async throws -> Int? {
+        guard try await store.headPosition() == 0 else { return nil }
+        let passwordHash = try await makeHash()
+        var ids: [String: Identifier] = [:]
+        for name in users {
+            ids[name] = try await store.createUser(username: name, email: "\(name)@example.com", passwordHash: passwordHash)
+        }
+        return try await seed(store, users: ids)
+    }
+
     /// Appends the demo ledger for the given users (name → id); returns how many events were appended.
     public static func seed(_ store: EventStore, users: [String: Identifier], now: Timestamp = .now()) async throws -> Int {
         var clock = now.microseconds - 30 * 86_400_000_000
