@@ -127,9 +127,11 @@ public enum CLI {
             printError("debtctl: '\(invocation.command.name)' is not available \(pool == nil ? "in this build" : "inside the shell")")
             return ExitStatus.error
         }
+        let started = ContinuousClock.now
         do {
             let status = try await handler(ctx)
             try ctx.sink.finish()
+            if ctx.verbose { ctx.note("\(invocation.command.name): exit \(status) after \(ctx.milliseconds(since: started))") }
             return status
         } catch is OutputClosed {
             return ExitStatus.ok
@@ -139,6 +141,7 @@ public enum CLI {
             // After the terminal's "^C", on a line of its own.
             printError((status == ExitStatus.interrupted ? "\n" : "") + "debtctl: " + message)
             if status == ExitStatus.usage { printError("Run '\(pool == nil ? "debtctl " : "")\(invocation.command.name) --help' for usage.") }
+            if ctx.verbose { ctx.note("\(invocation.command.name): exit \(status) after \(ctx.milliseconds(since: started))") }
             return status
         }
     }

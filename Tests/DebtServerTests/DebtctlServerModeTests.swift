@@ -44,6 +44,7 @@ struct DebtctlServerModeTests {
         #expect(token != nil && !view.stdout.contains(String(token ?? "")))
         let verbose = try t.viaServer(["-v", "events", "list"])
         #expect(verbose.stderr.contains("using the admin API of \(t.server.url)"))
+        #expect(verbose.stderr.contains("; client ready in ") && verbose.stderr.contains("debtctl: events list: exit 0 after "), "\(verbose.stderr)")
         #expect(!verbose.stderr.contains(String(token ?? "x")) && !verbose.stdout.contains(String(token ?? "x")))
         let wrong = try t.viaServer(["--server", t.server.url, "login", "--username", "root", "--password-stdin"], stdin: "wrong-password\n")
         #expect(wrong.status == 77)

@@ -44,6 +44,13 @@ final class Context {
         if verbose { printError("debtctl: " + text) }
     }
 
+    /// "12.3 ms" since `start`, for `-v`.
+    func milliseconds(since start: ContinuousClock.Instant) -> String {
+        let d = ContinuousClock.now - start
+        let tenths = d.components.seconds * 10_000 + d.components.attoseconds / 100_000_000_000_000
+        return "\(tenths / 10).\(tenths % 10) ms"
+    }
+
     func records(_ columns: [Column]) throws -> RecordWriter {
         try RecordWriter(format: format, columns: columns, fields: fields, sink: sink, style: style, width: terminal.stdoutIsTTY ? terminal.width : nil)
     }
@@ -78,12 +85,14 @@ final class Context {
         guard invocation.command.backends.contains(target.kind) else {
             throw CLIError.usage("'\(invocation.command.name)' works in \(target.kind == .server ? "direct mode only (give --database)" : "server mode only (give --server)")")
         }
+        let started = ContinuousClock.now
         let backend = try pool.map { try $0.backend(for: target, make: connect, note: note) } ?? connect(target)
+        let took = verbose ? milliseconds(since: started) : ""
         switch target {
         case .server(let url, let origin, let token):
-            note("using the admin API of \(url) (from \(origin))\(token == nil ? ", without a token" : "")")
+            note("using the admin API of \(url) (from \(origin))\(token == nil ? ", without a token" : ""); client ready in \(took)")
         case .database(_, let origin):
-            note("using PostgreSQL directly: \(backend.endpoint) (from \(origin))")
+            note("using PostgreSQL directly: \(backend.endpoint) (from \(origin)); connection ready in \(took)")
         }
         connected = backend
         return backend

@@ -106,6 +106,7 @@ struct CommandTests {
         let down = try CommandRunner.run("debtctl", ["--database", "postgresql://debt:s3cret@127.0.0.1:1/x", "-v", "events", "list"])
         #expect(down.status == 69)
         #expect(down.stderr.contains("127.0.0.1:1"))
+        #expect(down.stderr.hasSuffix("debtctl: events list: exit 69 after \(Self.lastMilliseconds(down.stderr) ?? "?") ms\n"), "\(down.stderr)")
         #expect(!down.stderr.contains("s3cret") && !down.stdout.contains("s3cret"))
         #expect(try d.debtctl(["evnts"]).status == 2)
         let version = try CommandRunner.run("debtctl", ["--version"])
@@ -119,7 +120,13 @@ struct CommandTests {
         #expect(piped.stderr.isEmpty)
     }
 
-    @Test("-v names the backend; config files are 0600 and never show tokens")
+    /// The figure of the last "N.N ms" in `text` (what -v prints for its timings), if there is one.
+    static func lastMilliseconds(_ text: String) -> String? {
+        guard let range = text.range(of: #"[0-9]+\.[0-9] ms"#, options: [.regularExpression, .backwards]) else { return nil }
+        return String(text[range].dropLast(3))
+    }
+
+    @Test("-v names the backend and gives timings; config files are 0600 and never show tokens")
     func backendAndSecrets() async throws {
         let d = try await Deployment.make()
         let home = NSTemporaryDirectory() + "debt-cfg-" + UUID().uuidString
@@ -135,6 +142,9 @@ struct CommandTests {
         #expect(used.status == 0, "\(used.stderr)")
         #expect(used.stdout == "username\nalice\nbob\n")
         #expect(used.stderr.contains("using PostgreSQL directly") && used.stderr.contains("profile test"))
+        let timings = used.stderr.split(separator: "\n")
+        #expect(timings.count == 2 && timings[0].contains("; connection ready in ") && timings[0].hasSuffix(" ms"), "\(used.stderr)")
+        #expect(timings.last?.hasPrefix("debtctl: users list: exit 0 after ") == true && timings.last?.hasSuffix(" ms") == true, "\(used.stderr)")
         #expect(!used.stderr.contains("SECRET"))
         let other = try CommandRunner.run("debtctl", ["--profile", "nope", "users", "list"], environment: env)
         #expect(other.status == 2 && other.stderr.contains("no profile 'nope'"))
