@@ -8,7 +8,7 @@ import LibPQ
 enum DevCluster {
     static let defaultPort = 54329
 
-    static func run(_ action: String, directory: String, port: Int?) async -> Int32 {
+    static func run(_ action: String, directory: String, port: Int?, bcryptCost cost: UInt8) async -> Int32 {
         do {
             if action == "down" {
                 try PostgresCluster.stopExisting(directory: directory)
@@ -28,10 +28,8 @@ enum DevCluster {
             try await store.migrate()
             // The accounts and passwords `debt-server --dev` documents: a server started on this
             // database (with --dev, which seeds only an empty log, or without) signs them in alike.
-            let cost = UInt8(ProcessInfo.processInfo.environment["DEBT_BCRYPT_COST"] ?? "") ?? 12
             if try await store.session.query("SELECT 1 FROM users WHERE username = 'admin'", []).isEmpty {
-                _ = try await store.createUser(
-                    username: "admin", passwordHash: PasswordHashing.hash(DebtServerApp.devAdminPassword, cost: cost), isAdmin: true)
+                _ = try await UserAccounts.set(store: store, name: "admin", password: DebtServerApp.devAdminPassword, admin: true, create: true, cost: cost)
             }
             if let n = try await DemoData.seedIfEmpty(store, passwordHash: { PasswordHashing.hash(DebtServerApp.devUserPassword, cost: cost) }) {
                 print("seeded \(n) demo events for \(DemoData.users.joined(separator: ", ")) (passwords: the README's --dev)")

@@ -64,6 +64,7 @@ var config = ServerConfiguration()
 config.host = env["HOST"] ?? config.host
 config.port = Int(env["PORT"] ?? "") ?? config.port
 config.databaseURL = env["DATABASE_URL"]
+if let cost = env["DEBT_BCRYPT_COST"].flatMap(UInt8.init) { config.bcryptCost = cost }  // serve, users, dev up
 var dataDir: String?
 var devPort: Int?
 var admin = false
@@ -100,7 +101,7 @@ config.dataDirectory = dataDir ?? ".debt-tracker"
 switch (command, subcommand) {
 case ("dev", let action?):
     guard action == "up" || action == "down" else { fail("'dev' needs 'up' or 'down'", code: 2) }
-    exit(await DevCluster.run(action, directory: config.dataDirectory + "/postgres", port: devPort))
+    exit(await DevCluster.run(action, directory: config.dataDirectory + "/postgres", port: devPort, bcryptCost: config.bcryptCost))
 case ("migrate", nil), ("users", "add"), ("users", "passwd"), ("serve", nil):
     break
 default:
@@ -135,17 +136,15 @@ do {
         guard passwordFromStdin else { fail("give the password on standard input with --password-stdin (never as an argument)", code: 2) }
         let password = (readLine(strippingNewline: true) ?? "")
         guard password.count >= 8 else { fail("the password must have at least 8 characters", code: 2) }
-        let cost = UInt8(env["DEBT_BCRYPT_COST"] ?? "") ?? 12
         let store = EventStore(session: try PQConnection(url))
         try await store.migrate()
-        let message = try await UserAccounts.set(store: store, name: name, password: password, admin: admin, create: subcommand == "add", cost: cost)
+        let message = try await UserAccounts.set(store: store, name: name, password: password, admin: admin, create: subcommand == "add", cost: config.bcryptCost)
         print(message)
     default:
         config.databaseURL = url
         config.jwtSecret = try JWTSecret.load(environment: env, directory: config.dataDirectory)
         if let origins = env["DEBT_CORS_ORIGINS"] { config.corsOrigins = origins.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         if let limit = env["DEBT_BODY_LIMIT"].flatMap(Int.init) { config.bodyLimit = limit }
-        if let cost = env["DEBT_BCRYPT_COST"].flatMap(UInt8.init) { config.bcryptCost = cost }
         if let pool = env["DEBT_DB_POOL_SIZE"].flatMap(Int.init), pool >= 2 { config.databasePoolSize = pool }
         if let rate = env["DEBT_RATE_LIMIT"].flatMap(Int.init), rate >= 0 { config.requestsPerSecond = rate }
         LoggingSystem.bootstrap { label in

@@ -5,10 +5,6 @@ import LibPQ
 import Testing
 import TestSupport
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 @Suite("Operating the server")
 struct OperationsTests {
     @Test("no password or token appears in the server's log, even at debug level")
@@ -50,11 +46,11 @@ struct OperationsTests {
             environment: admin.merging(["DEBT_BCRYPT_COST": "4"]) { $1 })
     }
 
-    /// True once the server on `port` answers `/health/ready` with "ready" (within 30 s).
+    /// True once the server on `port` answers `/health/ready` with 200 and "ready" (within 30 s).
     static func becomesReady(port: Int) async -> Bool {
         for _ in 0..<300 {
             try? await Task.sleep(for: .milliseconds(100))
-            if let d = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/health/ready")!), String(decoding: d, as: UTF8.self).contains("ready") { return true }
+            if let r = try? await ServerProcess.request("http://127.0.0.1:\(port)", "GET", "/health/ready"), r.status == 200, r.body.contains("ready") { return true }
         }
         return false
     }
@@ -66,13 +62,8 @@ struct OperationsTests {
         for (path, name, password) in [
             ("/api/auth/admin/login", "admin", DebtServerApp.devAdminPassword), ("/api/auth/login", "alice", DebtServerApp.devUserPassword),
         ] {
-            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
-            request.httpMethod = "POST"
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            let body: JSONValue = ["username": .string(name), "password": .string(password)]
-            request.httpBody = Data(body.canonicalText.utf8)
-            let (_, response) = try await URLSession.shared.data(for: request)
-            statuses.append((response as? HTTPURLResponse)?.statusCode ?? 0)
+            let r = try await ServerProcess.request("http://127.0.0.1:\(port)", "POST", path, json: ["username": .string(name), "password": .string(password)])
+            statuses.append(r.status)
         }
         return statuses
     }

@@ -78,7 +78,14 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     func request(_ method: String, _ path: String, token: String? = nil, json: JSONValue? = nil, body: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
-        var r = URLRequest(url: URL(string: url + path)!)
+        try await Self.request(url, method, path, token: token, json: json, body: body, headers: headers)
+    }
+
+    /// A request to the server at `base` (also one this type did not start).
+    static func request(
+        _ base: String, _ method: String, _ path: String, token: String? = nil, json: JSONValue? = nil, body: String? = nil, headers: [String: String] = [:]
+    ) async throws -> Reply {
+        var r = URLRequest(url: URL(string: base + path)!)
         r.httpMethod = method
         r.timeoutInterval = 20
         if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
